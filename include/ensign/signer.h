@@ -1,0 +1,57 @@
+/* Signers: where the RSA-3072/e=3 private operation happens. The key never
+ * leaves the signer object; ens_signer_free wipes it. New signers (PKCS#11,
+ * external command, two-step) implement ens_signer_ops. */
+#ifndef ENSIGN_SIGNER_H
+#define ENSIGN_SIGNER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "err.h"
+
+struct ens_signer;
+struct ens_signer_ops {
+	const char *name;
+	/* RSASSA-PKCS1-v1_5/SHA-256 over msg; sig_be is the big-endian integer. */
+	int (*sign)(struct ens_signer *s, const uint8_t *msg, size_t len, uint8_t sig_be[384],
+		    struct ens_err *err);
+	void (*free)(struct ens_signer *s);
+};
+struct ens_signer {
+	const struct ens_signer_ops *ops;
+	uint8_t modulus_be[384];	/* public modulus, big-endian */
+	bool is_debug_key;		/* the built-in debug key: never for production */
+	char description[256];		/* for messages: file name or URI, never key bytes */
+	void *priv;
+};
+
+/* PEM private key (PKCS#1 or PKCS#8, optionally encrypted). passphrase may be
+ * NULL (then ENSIGN_KEY_PASSPHRASE is tried). Warns (via *warning, may be NULL)
+ * when the file is readable by group or others. */
+int ens_signer_open_pem(struct ens_signer **out, const char *path, const char *passphrase,
+			char *warning, size_t warning_len, struct ens_err *err);
+/* The project's built-in debug key (published MRSIGNER in README.md). */
+int ens_signer_open_debug(struct ens_signer **out, struct ens_err *err);
+int ens_signer_sign(struct ens_signer *s, const uint8_t *msg, size_t len, uint8_t sig_be[384],
+		    struct ens_err *err);
+void ens_signer_free(struct ens_signer *s);
+/* MRSIGNER of the signer's key. */
+void ens_signer_mrsigner(const struct ens_signer *s, uint8_t out[32]);
+
+/* Key checks shared by every signer: 3072-bit modulus, e = 3. The message
+ * names the property and the value found. 'what' names the key in messages. */
+struct evp_pkey_st;
+int ens_key_check(const struct evp_pkey_st *pkey, const char *what, struct ens_err *err);
+/* Load a public key PEM (SubjectPublicKeyInfo or PKCS#1) and return its
+ * big-endian modulus after the 3072/e=3 checks. */
+int ens_pubkey_load_modulus(const char *path, uint8_t modulus_be[384], struct ens_err *err);
+
+/* Generate an RSA-3072 e=3 key as PEM (PKCS#8 unencrypted) into a new file,
+ * mode 0600, atomically. */
+int ens_keygen_pem(const char *path, struct ens_err *err);
+
+/* Raw RSA helper: verify a PKCS#1 v1.5 SHA-256 signature (big-endian) over msg. */
+int ens_rsa_verify(const uint8_t modulus_be[384], uint32_t e, const uint8_t *msg, size_t len,
+		   const uint8_t sig_be[384], struct ens_err *err);
+
+#endif
