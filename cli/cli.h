@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <getopt.h>
 #include "ensign/ensign.h"
 
 #define EXIT_USAGE 2
@@ -25,6 +26,50 @@ void cli_warn(const char *fmt, ...) ENS_PRINTF(1, 2);
 void cli_note(const char *fmt, ...) ENS_PRINTF(1, 2);
 /* "ensign <cmd>: <msg>" plus "usage: ..." on stderr; returns EXIT_USAGE. */
 int cli_usage_error(const char *usage, const char *fmt, ...) ENS_PRINTF(2, 3);
+
+/* Signing options every signing command shares (one-step, two-step, PKCS#11,
+ * external command). Commands add CLI_SIGN_LONGOPTS to their getopt_long
+ * table and pass unknown option codes to cli_sign_opt(). */
+struct cli_sign_opts {
+	const char *key;		/* --key: PEM path, "debug", or a pkcs11: URI */
+	const char *pkcs11_module;	/* --pkcs11-module (else ENSIGN_PKCS11_MODULE) */
+	bool production;		/* --production: the debug key is refused */
+	const char *gendata_out;	/* --gendata OUT: write the 256 signed bytes, stop */
+	const char *digest_out;		/* --digest-out OUT: write SHA-256 of them, stop */
+	const char *signature;		/* --signature SIG: raw RSA signature (big-endian) */
+	bool signature_le;		/* --signature-le: SIG is little-endian */
+	const char *pubkey;		/* --pubkey PUB.pem: the key that made SIG */
+	const char *unsigned_in;	/* --unsigned GENDATA: step 1's material (its date wins) */
+	const char *sign_command;	/* --sign-command CMD: 256 bytes on stdin, signature on stdout */
+};
+enum {
+	CLI_OPT_KEY = 0x1000, CLI_OPT_PKCS11_MODULE, CLI_OPT_PRODUCTION, CLI_OPT_GENDATA,
+	CLI_OPT_DIGEST_OUT, CLI_OPT_SIGNATURE, CLI_OPT_SIGNATURE_LE, CLI_OPT_PUBKEY,
+	CLI_OPT_UNSIGNED, CLI_OPT_SIGN_COMMAND, CLI_OPT_SIGN_END_
+};
+#define CLI_SIGN_LONGOPTS \
+	{ "key", required_argument, 0, CLI_OPT_KEY }, \
+	{ "pkcs11-module", required_argument, 0, CLI_OPT_PKCS11_MODULE }, \
+	{ "production", no_argument, 0, CLI_OPT_PRODUCTION }, \
+	{ "gendata", required_argument, 0, CLI_OPT_GENDATA }, \
+	{ "digest-out", required_argument, 0, CLI_OPT_DIGEST_OUT }, \
+	{ "signature", required_argument, 0, CLI_OPT_SIGNATURE }, \
+	{ "signature-le", no_argument, 0, CLI_OPT_SIGNATURE_LE }, \
+	{ "pubkey", required_argument, 0, CLI_OPT_PUBKEY }, \
+	{ "unsigned", required_argument, 0, CLI_OPT_UNSIGNED }, \
+	{ "sign-command", required_argument, 0, CLI_OPT_SIGN_COMMAND }
+/* Returns 1 if c was one of CLI_OPT_*, else 0. */
+int cli_sign_opt(int c, const char *arg, struct cli_sign_opts *o);
+/* True when the options ask for two-step step 1 (--gendata/--digest-out). */
+bool cli_sign_is_step1(const struct cli_sign_opts *o);
+/* Sign s (fields already built, ENCLAVEHASH set) per o:
+ *  - step 1 (--gendata/--digest-out): write the material, return 1 (caller
+ *    writes no other output and exits 0);
+ *  - step 2 (--signature/--pubkey [--unsigned]) or --sign-command: check and
+ *    attach the external signature, return 0;
+ *  - otherwise open the signer (--key, default the debug key), sign, return 0.
+ * -1 on error (nothing written). */
+int cli_sign_sigstruct(struct ens_sigstruct *s, const struct cli_sign_opts *o, struct ens_err *err);
 
 /* The key options every signing command shares.
  * keyspec: NULL or "" = built-in debug key (warns), "debug" = the same,
