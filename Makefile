@@ -30,8 +30,10 @@ HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
 HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%)
 COMPAT_NAMES := sgxs-sign sgx_sign oesign ftxsgx-elf2sgxs sgxs-append ftxsgx-runner
 
-.PHONY: all build demo check check-asan test bench install clean deps examples fuzz
-all: build demo
+.PHONY: all build demo check check-asan check-all test bench install clean deps examples fuzz
+all: deps
+	$(MAKE) build
+	$(MAKE) demo
 
 build: $(BUILD)/ensign $(BUILD)/libensign.a examples
 
@@ -70,7 +72,16 @@ check: build $(UNIT_BIN) $(HELPER_BIN)
 check-asan:
 	$(MAKE) BUILD=build-asan SAN=1 CFLAGS="-O1 -g" check
 
-bench: build
+# The README's test command: installs dependencies, then every test, plain and sanitized.
+check-all: deps
+	$(MAKE) check
+	$(MAKE) check-asan
+
+$(BUILD)/tests/bench_measure: bench/bench_measure.c $(BUILD)/libensign.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libensign.a $(LDLIBS)
+
+bench: build $(BUILD)/tests/bench_measure
 	@sh bench/run.sh $(BUILD)
 
 fuzz:
