@@ -1,9 +1,12 @@
 /* Signer dispatch and the two key-file signers: a PEM file and the built-in
  * debug key. The private key lives only in the EVP_PKEY inside the signer. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -125,41 +128,103 @@ static int from_bio(struct ens_signer **out, BIO *bio, const char *what, const c
 	return 0;
 }
 
-static bool is_public_pem(const char *path)
+static bool is_public_pem(const uint8_t *buf, size_t len)
 {
-	char line[128];
-	bool pub = false;
-	FILE *f = fopen(path, "r");
+	return memmem(buf, len, "-----BEGIN PUBLIC KEY", 21) || memmem(buf, len, "-----BEGIN RSA PUBLIC KEY", 25) ||
+	       memmem(buf, len, "-----BEGIN CERTIFICATE", 22);
+}
 
-	if (!f)
-		return false;
-	while (!pub && fgets(line, sizeof line, f))
-		pub = strstr(line, "-----BEGIN PUBLIC KEY") || strstr(line, "-----BEGIN RSA PUBLIC KEY") ||
-		      strstr(line, "-----BEGIN CERTIFICATE");
-	fclose(f);
-	return pub;
+/* Key files are read whole into a buffer that is wiped before it is freed
+ * (*cap bytes): a stdio or BIO file buffer would leave copies of the key in
+ * freed heap. Pipes (--key <(...)) work: the buffer grows as needed. */
+#define ENS_KEY_FILE_MAX ((size_t)1 << 20)
+static int read_key_file(const char *path, uint8_t **buf, size_t *len, size_t *cap, mode_t *mode,
+			 struct ens_err *err)
+{
+	struct stat st;
+	uint8_t *b;
+	size_t n = 0, c;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return ens_fail_errno(err, "cannot open key '%s'", path);
+	if (fstat(fd, &st)) {
+		close(fd);
+		return ens_fail_errno(err, "cannot stat key '%s'", path);
+	}
+	*mode = st.st_mode;
+	if (S_ISDIR(st.st_mode)) {
+		close(fd);
+		return ens_fail(err, ENS_E_KEY, "key '%s' is a directory", path);
+	}
+	c = st.st_size > 0 && (uint64_t)st.st_size < ENS_KEY_FILE_MAX ? (size_t)st.st_size + 1 : 4096;
+	b = OPENSSL_malloc(c);
+	while (b) {
+		ssize_t got = read(fd, b + n, c - n);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			ens_fail_errno(err, "cannot read key '%s'", path);
+			break;
+		}
+		if (got == 0) {
+			close(fd);
+			*buf = b;
+			*len = n;
+			*cap = c;
+			return 0;
+		}
+		n += (size_t)got;
+		if (n == c) {
+			uint8_t *bigger;
+
+			if (c >= ENS_KEY_FILE_MAX) {
+				ens_fail(err, ENS_E_KEY, "key '%s' is too large for a key file (over 1 MiB)", path);
+				break;
+			}
+			bigger = OPENSSL_malloc(c * 2);
+			if (bigger)
+				memcpy(bigger, b, n);
+			OPENSSL_clear_free(b, c);
+			b = bigger;
+			c *= 2;
+		}
+	}
+	close(fd);
+	if (!b)
+		return ens_fail(err, ENS_E_NOMEM, "out of memory reading key '%s'", path);
+	OPENSSL_clear_free(b, c);
+	return -1;
 }
 
 int ens_signer_open_pem(struct ens_signer **out, const char *path, const char *passphrase,
 			char *warning, size_t warning_len, struct ens_err *err)
 {
-	struct stat st;
+	uint8_t *buf = NULL;
+	size_t len = 0, cap = 0;
+	mode_t mode = 0;
 	BIO *bio;
 	int rc;
 
 	if (warning && warning_len)
 		warning[0] = 0;
-	bio = BIO_new_file(path, "r");
-	if (!bio)
-		return ens_fail_errno(err, "cannot open key '%s'", path);
-	if (stat(path, &st) == 0 && (st.st_mode & 077) && warning)
+	if (read_key_file(path, &buf, &len, &cap, &mode, err))
+		return -1;
+	if ((mode & 077) && warning)
 		snprintf(warning, warning_len, "key file '%s' is readable by others (mode %03o); "
-			 "use chmod 600", path, (unsigned)(st.st_mode & 0777));
+			 "use chmod 600", path, (unsigned)(mode & 0777));
+	bio = BIO_new_mem_buf(buf, (int)len);
+	if (!bio) {
+		OPENSSL_clear_free(buf, cap);
+		return ens_fail_crypto(err, "out of memory");
+	}
 	rc = from_bio(out, bio, path, passphrase, false, err);
 	BIO_free(bio);
-	if (rc && err && err->code == ENS_E_KEY && is_public_pem(path))
-		return ens_fail(err, ENS_E_KEY, "'%s' holds a public key or certificate; signing needs the private key",
-				path);
+	if (rc && err && err->code == ENS_E_KEY && is_public_pem(buf, len))
+		rc = ens_fail(err, ENS_E_KEY, "'%s' holds a public key or certificate; signing needs the private key",
+			      path);
+	OPENSSL_clear_free(buf, cap);
 	return rc;
 }
 

@@ -1,0 +1,52 @@
+/* Shared helpers for the libFuzzer targets: hand the input to file-based
+ * parsers through an in-memory file (no disk traffic), or as a C string. */
+#ifndef ENSIGN_FUZZ_COMMON_H
+#define ENSIGN_FUZZ_COMMON_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* A path naming a file whose content is exactly data[0..size): one memfd
+ * reused across runs, rewritten each time. Parsers that take a path (key
+ * files, ELF, XML...) are fuzzed through their real entry point. */
+static inline const char *fuzz_path(const uint8_t *data, size_t size)
+{
+	static int fd = -1;
+	static char path[64];
+
+	if (fd < 0) {
+		fd = memfd_create("ensign-fuzz", 0);
+		if (fd < 0)
+			abort();
+		snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	}
+	if (ftruncate(fd, 0) || (size && pwrite(fd, data, size, 0) != (ssize_t)size))
+		abort();
+	return path;
+}
+
+/* A stdio stream over the input (fmemopen refuses size 0 on some libcs). */
+static inline FILE *fuzz_stream(const uint8_t *data, size_t size)
+{
+	return size ? fmemopen((void *)data, size, "rb") : fopen("/dev/null", "rb");
+}
+
+/* The input as a NUL-terminated string (caller frees). */
+static inline char *fuzz_string(const uint8_t *data, size_t size)
+{
+	char *s = malloc(size + 1);
+
+	if (!s)
+		abort();
+	memcpy(s, data, size);
+	s[size] = 0;
+	return s;
+}
+
+#endif
