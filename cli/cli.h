@@ -109,6 +109,7 @@ const struct cli_format *cli_format_detect(const char *path, struct ens_err *err
 /* The first argument (after argv[0]) that names an existing regular file,
  * skipping option values; NULL if none. */
 const char *cli_find_input(int argc, char **argv);
+int cli_input_missing(const char *path);
 bool cli_has_flag(int argc, char **argv, const char *flag);
 
 /* Implemented in cli/sgxs_info.c */

@@ -50,7 +50,7 @@ int cmd_info(int argc, char **argv)
 	if (!path) {
 		for (int i = 1; i < argc; i++)
 			if (argv[i][0] != '-')
-				return cli_errorf("cannot open '%s': no such file", argv[i]);
+				return cli_input_missing(argv[i]);
 		return cli_usage_error(usage, "info: no input file");
 	}
 	fmt = cli_format_detect(path, &err);

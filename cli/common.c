@@ -1,5 +1,6 @@
 /* Helpers shared by the commands: opening signers with the project's key
  * policy, writing SIGSTRUCTs, locating the input file in an argument list. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -68,4 +69,14 @@ const char *cli_find_input(int argc, char **argv)
 			return argv[i];
 	}
 	return NULL;
+}
+
+/* Why an input named on the command line is not a readable regular file. */
+int cli_input_missing(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return cli_errorf("cannot open '%s': %s", path, strerror(errno));
+	return cli_errorf("'%s' is %s", path, S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
 }

@@ -26,6 +26,9 @@ void ens_out_abort(struct ens_out *o);
 int ens_write_file(const char *path, const void *buf, size_t len, mode_t mode, struct ens_err *err);
 /* Read a whole file of at most max bytes (malloc'd; caller frees). */
 int ens_read_file(const char *path, size_t max, uint8_t **buf, size_t *len, struct ens_err *err);
+/* Mark a file that no output may replace (the signing key): ens_out_open and
+ * ens_out_commit refuse a target naming the same file. 'what' is for messages. */
+void ens_out_protect(const char *path, const char *what);
 /* Refuse an output path that names the same file as an input. */
 int ens_check_not_same(const char *in, const char *out, struct ens_err *err);
 

@@ -9,12 +9,46 @@
 #include <unistd.h>
 #include "ensign/io.h"
 
+/* Files no output may replace, by identity (a path may name them another way). */
+static struct { dev_t dev; ino_t ino; char what[32]; } protected_files[8];
+static unsigned n_protected;
+
+void ens_out_protect(const char *path, const char *what)
+{
+	struct stat st;
+
+	if (n_protected < sizeof protected_files / sizeof protected_files[0] && stat(path, &st) == 0) {
+		protected_files[n_protected].dev = st.st_dev;
+		protected_files[n_protected].ino = st.st_ino;
+		snprintf(protected_files[n_protected].what, sizeof protected_files[0].what, "%s", what);
+		n_protected++;
+	}
+}
+
+/* The target may be replaced: not a directory, not a protected file. */
+static int check_target(const char *path, struct ens_err *err)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return 0;
+	if (S_ISDIR(st.st_mode))
+		return ens_fail(err, ENS_E_IO, "output '%s' is a directory", path);
+	for (unsigned i = 0; i < n_protected; i++)
+		if (protected_files[i].dev == st.st_dev && protected_files[i].ino == st.st_ino)
+			return ens_fail(err, ENS_E_USAGE, "output '%s' is %s; refusing to overwrite it", path,
+					protected_files[i].what);
+	return 0;
+}
+
 int ens_out_open(struct ens_out *o, const char *path, mode_t mode, struct ens_err *err)
 {
 	memset(o, 0, sizeof *o);
 	o->fd = -1;
 	if (!path || !*path)
 		return ens_fail(err, ENS_E_USAGE, "empty output path");
+	if (check_target(path, err))
+		return -1;
 	if (snprintf(o->tmp, sizeof o->tmp, "%s.ensign-XXXXXX", path) >= (int)sizeof o->tmp)
 		return ens_fail(err, ENS_E_IO, "output path too long: '%s'", path);
 	o->fd = mkstemp(o->tmp);
@@ -60,6 +94,10 @@ int ens_out_commit(struct ens_out *o, struct ens_err *err)
 	}
 	o->fp = NULL;
 	o->fd = -1;
+	if (check_target(o->path, err)) {
+		ens_out_abort(o);
+		return -1;
+	}
 	if (rename(o->tmp, o->path)) {
 		ens_fail_errno(err, "cannot rename '%s' to '%s'", o->tmp, o->path);
 		ens_out_abort(o);

@@ -10,9 +10,11 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/proverr.h>
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
 #include "debug_key.h"
+#include "ensign/io.h"
 #include "ensign/signer.h"
 
 int ens_pkey_modulus_be(const EVP_PKEY *pkey, uint8_t n_be[384], struct ens_err *err);
@@ -84,6 +86,15 @@ static int passphrase_cb(char *buf, int size, int rwflag, void *u)
 	return (int)n;
 }
 
+/* OpenSSL 3 reports a wrong passphrase from the PEM, EVP or provider layer. */
+static bool is_bad_passphrase(unsigned long e)
+{
+	int r = ERR_GET_REASON(e);
+
+	return r == PEM_R_BAD_PASSWORD_READ || r == PEM_R_BAD_DECRYPT || r == EVP_R_BAD_DECRYPT ||
+	       (ERR_GET_LIB(e) == ERR_LIB_PROV && r == PROV_R_BAD_DECRYPT);
+}
+
 static int from_bio(struct ens_signer **out, BIO *bio, const char *what, const char *passphrase,
 		    bool debug, struct ens_err *err)
 {
@@ -97,8 +108,7 @@ static int from_bio(struct ens_signer **out, BIO *bio, const char *what, const c
 			ERR_clear_error();
 			return ens_fail(err, ENS_E_KEY, "'%s' is not a PEM private key", what);
 		}
-		if (ERR_GET_REASON(e) == PEM_R_BAD_PASSWORD_READ || ERR_GET_REASON(e) == EVP_R_BAD_DECRYPT ||
-		    ERR_GET_REASON(e) == PEM_R_BAD_DECRYPT) {
+		if (is_bad_passphrase(e) || is_bad_passphrase(ERR_peek_error())) {
 			ERR_clear_error();
 			return ens_fail(err, ENS_E_KEY, "'%s' is encrypted and the passphrase is missing or wrong "
 					"(set ENSIGN_KEY_PASSPHRASE)", what);
@@ -211,6 +221,12 @@ int ens_signer_open_pem(struct ens_signer **out, const char *path, const char *p
 		warning[0] = 0;
 	if (read_key_file(path, &buf, &len, &cap, &mode, err))
 		return -1;
+	ens_out_protect(path, "the signing key");
+	if (!memmem(buf, len, "-----BEGIN ", 11)) {
+		OPENSSL_clear_free(buf, cap);
+		return ens_fail(err, ENS_E_KEY, "'%s' is not a PEM private key%s", path,
+				len && buf[0] == 0x30 ? " (DER? convert it with openssl pkey -out KEY.pem)" : "");
+	}
 	if ((mode & 077) && warning)
 		snprintf(warning, warning_len, "key file '%s' is readable by others (mode %03o); "
 			 "use chmod 600", path, (unsigned)(mode & 0777));

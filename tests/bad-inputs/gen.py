@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""Writes the malformed inputs of the bad-input catalogue into DIR (argv[1]).
+Inputs are built here at test time from a few good vectors (argv[2] = the
+repo's tests/vectors/core) so the repo holds no pile of binary files.
+A new format adds a gen_<format>(d, vectors) function and rows in cases.tsv."""
+import os
+import struct
+import subprocess
+import sys
+
+ECREATE, EADD, EEXTEND = 0x0045544145524345, 0x44444145, 0x00444E4554584545
+UNSIZED, UNMEASRD = 0x0044455a49534e55, 0x44525341454d4e55
+
+
+def ecreate(size, ssa=1):
+    return struct.pack('<QIQ', ECREATE, ssa, size).ljust(64, b'\0')
+
+
+def unsized(slot, ssa=1):
+    return struct.pack('<QIQ', UNSIZED, ssa, slot).ljust(64, b'\0')
+
+
+def eadd(off, flags=0x203):
+    return struct.pack('<QQQ', EADD, off, flags).ljust(64, b'\0')
+
+
+def eext(off, data=b'\x5a' * 256, tag=EEXTEND):
+    return struct.pack('<QQ', tag, off).ljust(64, b'\0') + data
+
+
+def write(d, name, data):
+    with open(os.path.join(d, name), 'wb') as f:
+        f.write(data)
+
+
+def gen_sgxs(d, v):
+    good = ecreate(0x4000) + eadd(0) + eext(0) + eext(0x100)
+    cases = {
+        'empty': b'',
+        'short-header': ecreate(0x2000)[:30],
+        'trunc-eadd': ecreate(0x2000) + eadd(0)[:40],
+        'trunc-eextend-header': ecreate(0x2000) + eadd(0) + eext(0)[:50],
+        'trunc-eextend-data': ecreate(0x2000) + eadd(0) + eext(0)[:100],
+        'no-ecreate': eadd(0) + eext(0),
+        'dup-ecreate': ecreate(0x2000) + ecreate(0x2000),
+        'unsized-then-ecreate': unsized(0x1008) + ecreate(0x2000),
+        'unknown-tag': ecreate(0x2000) + b'BOGUSTAG'.ljust(64, b'\0'),
+        'zero-tag': ecreate(0x2000) + eadd(0) + bytes(64),
+        'eextend-no-eadd': ecreate(0x2000) + eext(0),
+        'eadd-misaligned': ecreate(0x2000) + eadd(0x10),
+        'eextend-misaligned': ecreate(0x2000) + eadd(0) + eext(0x80),
+        'eextend-other-page': ecreate(0x2000) + eadd(0) + eext(0x1000),
+        'eextend-offset-overflow': ecreate(0x2000) + eadd(0) + eext(0xffffffffffffff00),
+        'dup-chunk0': ecreate(0x2000) + eadd(0) + eext(0) + eext(0),
+        'dup-chunk1': ecreate(0x2000) + eadd(0) + eext(0x100) + eext(0x100),
+        'chunk-measured-and-unmeasured': ecreate(0x2000) + eadd(0) + eext(0x200) + eext(0x200, tag=UNMEASRD),
+        'eadd-outside': ecreate(0x2000) + eadd(0x2000),
+        'eadd-offset-overflow': ecreate(0x2000) + eadd(0xfffffffffffff000),
+        'size-not-pow2': ecreate(0x3000) + eadd(0),
+        'size-zero': ecreate(0) + eadd(0),
+        'size-max-u64': ecreate(0xffffffffffffffff) + eadd(0),
+        'size-below-page': ecreate(0x800) + eadd(0),
+        'ssa-zero': ecreate(0x2000, ssa=0) + eadd(0),
+        'eadd-decreasing': ecreate(0x4000) + eadd(0x1000) + eadd(0),
+        'eadd-twice': ecreate(0x4000) + eadd(0x1000) + eadd(0x1000),
+        'secinfo-extra-bits': ecreate(0x2000) + eadd(0, 0x20b),
+        'secinfo-type-secs': ecreate(0x2000) + eadd(0, 0x003),
+        'secinfo-type-va': ecreate(0x2000) + eadd(0, 0x303),
+        'tcs-with-rwx': ecreate(0x2000) + eadd(0, 0x103),
+        'unsized': unsized(0x1008) + eadd(0x1000) + eext(0x1000),
+        'garbage': b'\x7fELF' + bytes(200),
+    }
+    for name, data in cases.items():
+        write(d, 'sgxs-' + name + '.sgxs', data)
+    write(d, 'good.sgxs', good)
+
+
+def sig_patch(base, off, data):
+    b = bytearray(base)
+    b[off:off + len(data)] = data
+    return bytes(b)
+
+
+def gen_sigstruct(d, v):
+    with open(os.path.join(v, 'sized.sig'), 'rb') as f:
+        good = f.read()
+    assert len(good) == 1808
+    cases = {
+        'short': good[:1807],
+        'long': good + b'\0',
+        'header': sig_patch(good, 0, b'\x07'),
+        'header2': sig_patch(good, 24, b'\x02'),
+        'exponent-65537': sig_patch(good, 512, struct.pack('<I', 65537)),
+        'exponent-0': sig_patch(good, 512, struct.pack('<I', 0)),
+        'modulus-top-clear': sig_patch(good, 128 + 383, b'\x00'),
+        'signature-flip': sig_patch(good, 516 + 10, bytes([good[516 + 10] ^ 1])),
+        'signature-ge-modulus': sig_patch(good, 516, good[128:512]),
+        'q1': sig_patch(good, 1040 + 5, bytes([good[1040 + 5] ^ 0x80])),
+        'q2': sig_patch(good, 1424 + 5, bytes([good[1424 + 5] ^ 0x80])),
+        'signed-field-changed': sig_patch(good, 1018, b'\x09'),
+    }
+    for name, data in cases.items():
+        write(d, 'sig-' + name + '.sig', data)
+    write(d, 'good.sig', good)
+
+
+def openssl(*args):
+    subprocess.run(('openssl',) + args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def e65537_from(good, out, d):
+    """The good key's primes with exponent 65537: a 3072-bit e=65537 key
+    without the cost of generating one."""
+    text = subprocess.run(['openssl', 'rsa', '-in', good, '-text', '-noout'], check=True,
+                          capture_output=True, text=True).stdout
+    nums, cur = {}, None
+    for line in text.splitlines():
+        if line and not line[0].isspace():
+            cur = line.split(':')[0]
+            nums[cur] = ''
+        elif cur:
+            nums[cur] += line.strip().replace(':', '')
+    p, q, e = int(nums['prime1'], 16), int(nums['prime2'], 16), 65537
+    lam = (p - 1) * (q - 1) // __import__('math').gcd(p - 1, q - 1)
+    dd = pow(e, -1, lam)
+    conf = os.path.join(d, 'e65537.conf')
+    with open(conf, 'w') as f:
+        f.write('asn1=SEQUENCE:rsa\n[rsa]\nversion=INTEGER:0\n')
+        for name, val in (('n', p * q), ('e', e), ('d', dd), ('p', p), ('q', q), ('dp', dd % (p - 1)),
+                          ('dq', dd % (q - 1)), ('qinv', pow(q, -1, p))):
+            f.write('%s=INTEGER:0x%x\n' % (name, val))
+    openssl('asn1parse', '-genconf', conf, '-noout', '-out', out + '.der')
+    openssl('rsa', '-inform', 'DER', '-in', out + '.der', '-out', out)
+    os.unlink(conf)
+    os.unlink(out + '.der')
+
+
+def gen_keys(d, v):
+    good = os.path.join(v, 'sgxs-tools_tests_data_sig1.key.pem')
+    k = lambda n: os.path.join(d, n)
+    with open(good, 'rb') as f:
+        pem = f.read()
+    write(d, 'key-good.pem', pem)
+    openssl('genrsa', '-3', '-out', k('key-2048.pem'), '2048')
+    openssl('pkey', '-in', k('key-2048.pem'), '-pubout', '-out', k('key-2048-public.pem'))
+    e65537_from(good, k('key-e65537.pem'), d)
+    openssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', k('key-ec.pem'))
+    openssl('genpkey', '-algorithm', 'ed25519', '-out', k('key-ed25519.pem'))
+    openssl('pkey', '-in', good, '-pubout', '-out', k('key-public.pem'))
+    openssl('rsa', '-in', good, '-RSAPublicKey_out', '-out', k('key-rsa-public.pem'))
+    openssl('req', '-new', '-x509', '-key', k('key-ec.pem'), '-subj', '/CN=x', '-days', '1', '-out', k('key-cert.pem'))
+    openssl('pkey', '-in', good, '-aes256', '-passout', 'pass:s3cret', '-out', k('key-encrypted.pem'))
+    openssl('pkey', '-in', good, '-outform', 'DER', '-out', k('key-der.der'))
+    write(d, 'key-empty.pem', b'')
+    write(d, 'key-garbage.pem', b'this is not a key\n')
+    lines = pem.splitlines(keepends=True)
+    write(d, 'key-truncated.pem', b''.join(lines[:len(lines) // 2]))
+    write(d, 'key-no-end.pem', b''.join(lines[:-1]))
+    body = bytearray(pem)
+    body[200] = ord('!') if body[200] != ord('!') else ord('?')
+    write(d, 'key-bad-base64.pem', bytes(body))
+    write(d, 'key-unreadable.pem', pem)
+    os.makedirs(k('key-dir.pem'), exist_ok=True)
+    for n in os.listdir(d):
+        if n.startswith('key-') and not os.path.isdir(k(n)):
+            os.chmod(k(n), 0o600)
+    os.chmod(k('key-unreadable.pem'), 0)
+
+
+def main():
+    d, v = sys.argv[1], sys.argv[2]
+    os.makedirs(d, exist_ok=True)
+    gen_sgxs(d, v)
+    gen_sigstruct(d, v)
+    gen_keys(d, v)
+    # new formats: gen_elf(d, v), gen_intel(d, v), ... (see cases.tsv)
+
+
+main()
