@@ -78,6 +78,27 @@ int ens_out_write(struct ens_out *o, const void *buf, size_t len, struct ens_err
 	return 0;
 }
 
+/* The rename is durable only once the directory is on disk; best effort
+ * (some file systems refuse fsync on a directory; the data is safe anyway). */
+static void sync_parent_dir(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	int fd;
+
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else if (slash == path)
+		snprintf(dir, sizeof dir, "/");
+	else
+		snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+}
+
 int ens_out_commit(struct ens_out *o, struct ens_err *err)
 {
 	if (fflush(o->fp) || fsync(o->fd)) {
@@ -104,6 +125,7 @@ int ens_out_commit(struct ens_out *o, struct ens_err *err)
 		return -1;
 	}
 	o->tmp[0] = 0;
+	sync_parent_dir(o->path);
 	return 0;
 }
 
