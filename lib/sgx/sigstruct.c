@@ -131,6 +131,10 @@ int ens_sigstruct_sign(struct ens_sigstruct *s, struct ens_signer *signer, struc
 {
 	uint8_t msg[ENS_SIGNED_SIZE], sig[384];
 
+	/* The debug key is public: whatever the command, it signs debug enclaves only. */
+	if (signer->is_debug_key && !(s->attributes & ENS_ATTR_DEBUG))
+		return ens_fail(err, ENS_E_USAGE, "the built-in debug key signs debug enclaves only, and "
+				"ATTRIBUTES.DEBUG is clear: give a key (--key)");
 	ens_sigstruct_signed_bytes(s, msg);
 	if (ens_signer_sign(signer, msg, sizeof msg, sig, err))
 		return -1;
