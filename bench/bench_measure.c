@@ -4,7 +4,10 @@
  *   eadd  : an enclave of N GiB with an EADD-only heap, against hashing the same
  *           number of 64-byte records in one SHA-256 stream
  *   gen   : write a sized SGXS file with an EADD-only heap (for the RSS benchmark)
- *   rss   : run a command and print its peak RSS in KiB */
+ *   rss   : run a command and print its peak RSS in KiB
+ *   keys  : per-enclave fixed costs: loading a PEM key, the built-in debug key,
+ *           one SIGSTRUCT signature (RSA-3072 + Q1/Q2), against OpenSSL's own
+ *           RSA-3072 signature in the same run */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,8 +146,62 @@ static int rss(char **argv)
 	return 0;
 }
 
+static int bench_keys(const char *pem, int n)
+{
+	static const struct ens_sigstruct_fields f = { .attributes = 0x6, .xfrm = 3 };
+	struct ens_sigstruct ss;
+	struct ens_signer *s;
+	struct ens_err err;
+	uint8_t sig[384], msg[256] = { 0 };
+	double t0, t_pem, t_debug, t_sign, t_ref;
+	EVP_MD_CTX *md;
+	size_t len;
+
+	t0 = now();
+	for (int i = 0; i < n; i++) {
+		if (ens_signer_open_pem(&s, pem, NULL, NULL, 0, &err))
+			return fprintf(stderr, "%s\n", err.msg), 1;
+		ens_signer_free(s);
+	}
+	t_pem = (now() - t0) / n;
+	t0 = now();
+	for (int i = 0; i < n; i++) {
+		if (ens_signer_open_debug(&s, &err))
+			return fprintf(stderr, "%s\n", err.msg), 1;
+		ens_signer_free(s);
+	}
+	t_debug = (now() - t0) / n;
+	if (ens_signer_open_pem(&s, pem, NULL, NULL, 0, &err))
+		return 1;
+	t0 = now();
+	for (int i = 0; i < n; i++) {
+		ens_sigstruct_build(&ss, &f);
+		if (ens_sigstruct_sign(&ss, s, &err))
+			return fprintf(stderr, "%s\n", err.msg), 1;
+	}
+	t_sign = (now() - t0) / n;
+	md = EVP_MD_CTX_new();
+	t0 = now();
+	for (int i = 0; i < n; i++) {
+		len = sizeof sig;
+		EVP_MD_CTX_reset(md);
+		if (EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, s->priv) <= 0 ||
+		    EVP_DigestSign(md, sig, &len, msg, sizeof msg) <= 0)
+			return 1;
+	}
+	t_ref = (now() - t0) / n;
+	EVP_MD_CTX_free(md);
+	ens_signer_free(s);
+	printf("keys x%d: PEM key load %.3f ms, debug key load %.3f ms, SIGSTRUCT sign %.3f ms, "
+	       "OpenSSL RSA-3072 sign %.3f ms, sign ratio %.2f\n", n, t_pem * 1e3, t_debug * 1e3, t_sign * 1e3,
+	       t_ref * 1e3, t_ref / t_sign);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 4 && !strcmp(argv[1], "keys"))
+		return bench_keys(argv[2], atoi(argv[3]));
 	if (argc >= 3 && !strcmp(argv[1], "full"))
 		return bench_full(strtoull(argv[2], NULL, 0));
 	if (argc >= 3 && !strcmp(argv[1], "eadd"))
@@ -153,6 +210,6 @@ int main(int argc, char **argv)
 		return gen(argv[2], strtoull(argv[3], NULL, 0));
 	if (argc >= 3 && !strcmp(argv[1], "rss"))
 		return rss(argv + 2);
-	fprintf(stderr, "usage: bench_measure full MIB | eadd GIB | gen FILE GIB | rss CMD...\n");
+	fprintf(stderr, "usage: bench_measure full MIB | eadd GIB | gen FILE GIB | rss CMD... | keys PEM N\n");
 	return 2;
 }

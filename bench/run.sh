@@ -1,6 +1,7 @@
 #!/bin/sh
 # make bench: every figure next to its reference measured in the same run.
 set -eu
+cd "$(dirname "$0")/.."
 BUILD=${1:-build}
 B="$BUILD/tests/bench_measure"
 E="$BUILD/ensign"
@@ -22,3 +23,33 @@ echo "== 3. ensign sign on a 64 GiB SGXS file (32 GiB EADD-only heap, 512 MiB of
 ls -l "$W/big.sgxs" | awk '{printf "file: %d bytes\n", $5}'
 "$B" rss "$E" sign --key debug --date 2024-01-01 "$W/big.sgxs" -o "$W/big.sig"
 "$B" rss /usr/bin/sha256sum "$W/big.sgxs"
+
+echo "== 3b. (placeholder) --memory-model all against one model on the same application: target <= 1.2x"
+echo "   (the app branch adds this row: ensign measure/sign APP --memory-model all vs --memory-model sgx1)"
+
+echo "== 4. Signing 100 small enclaves, one process each, as a release pipeline does (CPU time of all processes)"
+mkdir -p "$W/small"
+K="$W/key.pem"; cp tests/vectors/core/sgxs-tools_tests_data_sig1.key.pem "$K"; chmod 600 "$K"
+for i in $(seq 1 100); do cp tests/vectors/core/sized.sgxs "$W/small/e$i.sgxs"; done
+cpu() { "$B" rss /bin/sh -c "$1" | sed -E 's/.* ([0-9.]+) s CPU.*/\1/'; }
+t_sign=$(cpu "for f in $W/small/*.sgxs; do $E sign --key $K --date 2024-01-01 \$f -o \$f.sig >/dev/null || exit 1; done")
+t_measure=$(cpu "for f in $W/small/*.sgxs; do $E measure \$f >/dev/null || exit 1; done")
+t_ossl=$(cpu "for f in $W/small/*.sgxs; do openssl dgst -sha256 -sign $K -out \$f.osig \$f || exit 1; done")
+t_true=$(cpu "for f in $W/small/*.sgxs; do /bin/true \$f; done")
+ls "$W"/small/*.sig | wc -l | awk '{ if ($1 != 100) { print "signing failed"; exit 1 } }'
+awk -v s="$t_sign" -v m="$t_measure" -v o="$t_ossl" -v t="$t_true" 'BEGIN {
+	printf "| 100 small enclaves (47 KiB SGXS) | ensign sign %.2f ms/enclave (measure only %.2f ms) | openssl dgst -sha256 -sign %.2f ms/file | ratio %.2f | empty process %.2f ms |\n",
+		s * 10, m * 10, o * 10, o / s, t * 10 }'
+"$B" keys "$K" 100
+if command -v valgrind >/dev/null 2>&1; then
+	echo "== 4b. One ensign sign of a small enclave under callgrind: instructions (exact, noise-free)"
+	valgrind --tool=callgrind --callgrind-out-file="$W/cg.out" "$E" sign --key "$K" --date 2024-01-01 \
+		"$W/small/e1.sgxs" -o "$W/cg.sig" >/dev/null 2>"$W/cg.err" || { cat "$W/cg.err"; exit 1; }
+	callgrind_annotate --inclusive=yes "$W/cg.out" 2>/dev/null >"$W/cg.txt"
+	total=$(sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' "$W/cg.txt" | tr -d ,)
+	for fn in main ens_signer_open_pem ens_sgxs_mrenclave ens_sigstruct_sign OPENSSL_init_crypto; do
+		ir=$(grep -E "[ :]$fn( |$)" "$W/cg.txt" | head -n 1 | awk '{print $1}' | tr -d ,)
+		awk -v f="$fn" -v i="${ir:-0}" -v t="$total" 'BEGIN { printf "| %-22s | %12d Ir | %5.1f %% of the process |\n", f, i, 100 * i / t }'
+	done
+	echo "| total                  | $(printf '%12d' "$total") Ir |"
+fi

@@ -151,6 +151,9 @@ int ens_write_file(const char *path, const void *buf, size_t len, mode_t mode, s
 
 	if (ens_out_open(&o, path, mode, err))
 		return -1;
+	/* One write straight from buf: no stdio buffer keeps a copy (keygen
+	 * writes private keys through here). */
+	setvbuf(o.fp, NULL, _IONBF, 0);
 	if (ens_out_write(&o, buf, len, err)) {
 		ens_out_abort(&o);
 		return -1;
