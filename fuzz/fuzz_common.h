@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include "ensign/page.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -47,6 +48,38 @@ static inline char *fuzz_string(const uint8_t *data, size_t size)
 	memcpy(s, data, size);
 	s[size] = 0;
 	return s;
+}
+
+/* A sink for front ends that lay out whole enclaves (heaps of gigabytes):
+ * counts ECREATE and pages, and stops the stream with an error after
+ * FUZZ_PAGE_BUDGET pages so one input costs milliseconds, not minutes. */
+#define FUZZ_PAGE_BUDGET 4096
+struct fuzz_budget { uint64_t size, pages; int ecreates; };
+
+static inline int fuzz_budget_ecreate(void *ctx, uint32_t ssa, uint64_t size, struct ens_err *err)
+{
+	struct fuzz_budget *b = ctx;
+
+	b->ecreates++;
+	b->size = size;
+	return 0;
+}
+
+static inline int fuzz_budget_page(void *ctx, const struct ens_page *pg, struct ens_err *err)
+{
+	struct fuzz_budget *b = ctx;
+
+	if (++b->pages > FUZZ_PAGE_BUDGET)
+		return ens_fail(err, ENS_E_UNSUPPORTED, "fuzz page budget reached");
+	return 0;
+}
+
+static inline void fuzz_budget_sink(struct ens_sink *s, struct fuzz_budget *b)
+{
+	*b = (struct fuzz_budget){ 0 };
+	s->ctx = b;
+	s->ecreate = fuzz_budget_ecreate;
+	s->page = fuzz_budget_page;
 }
 
 #endif
