@@ -41,6 +41,19 @@ int ens_signer_open_pkcs11(struct ens_signer **out, const char *uri,
  * little_endian). The signature is not checked here. */
 int ens_sign_command_run(const char *cmd, const uint8_t *msg, size_t len, bool little_endian,
 			 uint8_t sig_be[384], struct ens_err *err);
+/* Why an external signature (two-step, --sign-command) fails, so that each
+ * cause gets its own message. */
+enum ens_extsig {
+	ENS_EXTSIG_OK,
+	ENS_EXTSIG_OTHER_DATA,		/* the key's signature, over other bytes */
+	ENS_EXTSIG_OTHER_KEY,		/* not this key's (or damaged) */
+	ENS_EXTSIG_REVERSED,		/* valid once byte-reversed: wrong endianness */
+};
+enum ens_extsig ens_extsig_classify(const uint8_t modulus_be[384], const uint8_t *msg, size_t len,
+				    const uint8_t sig_be[384]);
+/* SubjectPublicKeyInfo PEM for modulus n, e = 3 (malloc'd, NUL-terminated). */
+int ens_pubkey_pem_from_modulus(const uint8_t modulus_be[384], char **pem, size_t *len,
+				struct ens_err *err);
 /* The project's built-in debug key (published MRSIGNER in README.md). */
 int ens_signer_open_debug(struct ens_signer **out, struct ens_err *err);
 int ens_signer_sign(struct ens_signer *s, const uint8_t *msg, size_t len, uint8_t sig_be[384],

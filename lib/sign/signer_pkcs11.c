@@ -166,7 +166,8 @@ static int p11_find_token(struct p11 *p, const struct ens_pkcs11_uri *u, struct 
 	for (CK_ULONG i = 0; i < n; i++) {
 		CK_TOKEN_INFO ti;
 		char label[33];
-		if (p->f->C_GetTokenInfo(slots[i], &ti) != CKR_OK)
+		if (p->f->C_GetTokenInfo(slots[i], &ti) != CKR_OK ||
+		    !(ti.flags & CKF_TOKEN_INITIALIZED))
 			continue;
 		p11_str(ti.label, sizeof ti.label, label);
 		size_t sl = strlen(seen);
