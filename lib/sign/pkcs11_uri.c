@@ -107,8 +107,8 @@ static int set_attr(struct ens_pkcs11_uri *u, const char *name, size_t nlen, con
 	if (!d)
 		return ens_fail(err, ENS_E_USAGE, "pkcs11 URI: unknown attribute '%s'", nm);
 
-	uint8_t *v;
-	size_t len;
+	uint8_t *v = NULL;
+	size_t len = 0;
 	if (pct_decode(nm, val, vlen, &v, &len, err) < 0)
 		return -1;
 	bool dup;
