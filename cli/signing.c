@@ -176,13 +176,12 @@ static int read_material(const char *path, uint8_t mat[ENS_SIGNED_SIZE], struct 
 	uint8_t *buf;
 	size_t len;
 
-	if (ens_read_file(path, ENS_SIGNED_SIZE + 1, &buf, &len, err) < 0)
+	if (ens_read_file(path, 1 << 20, &buf, &len, err) < 0)
 		return -1;
 	if (len != ENS_SIGNED_SIZE) {
 		free(buf);
-		return ens_fail(err, ENS_E_FORMAT, "'%s' is %s%zu bytes; step 1 material (--gendata) is "
-				"exactly 256 bytes", path, len > ENS_SIGNED_SIZE ? "over " : "",
-				len > ENS_SIGNED_SIZE ? (size_t)ENS_SIGNED_SIZE : len);
+		return ens_fail(err, ENS_E_FORMAT, "'%s' is %zu bytes; step 1 material (--gendata) is "
+				"exactly 256 bytes", path, len);
 	}
 	memcpy(mat, buf, ENS_SIGNED_SIZE);
 	free(buf);
@@ -197,12 +196,12 @@ static int read_signature(const char *path, bool le, uint8_t sig_be[384], struct
 	uint8_t *buf;
 	size_t len;
 
-	if (ens_read_file(path, 385, &buf, &len, err) < 0)
+	if (ens_read_file(path, 1 << 20, &buf, &len, err) < 0)
 		return -1;
 	if (len != 384) {
 		free(buf);
-		return ens_fail(err, ENS_E_FORMAT, "'%s' is %s%zu bytes; expected a 384-byte raw RSA "
-				"signature", path, len > 384 ? "over " : "", len > 384 ? (size_t)384 : len);
+		return ens_fail(err, ENS_E_FORMAT, "'%s' is %zu bytes; expected a 384-byte raw RSA "
+				"signature", path, len);
 	}
 	if (le)
 		ens_reverse(sig_be, buf, 384);

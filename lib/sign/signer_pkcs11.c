@@ -517,7 +517,7 @@ int ens_pkcs11_keygen(const char *uri, const struct ens_pkcs11_opts *o, uint8_t 
 	if (p11_find(&p, &u, CKO_PRIVATE_KEY, h, &count, err) < 0)
 		goto out;
 	if (count) {
-		ens_fail(err, ENS_E_USAGE, "'%s': token '%s' already holds a key with this object=/id=; "
+		ens_fail(err, ENS_E_KEY, "'%s': token '%s' already holds a key with this object=/id=; "
 			 "choose another name", p.what, p.label);
 		goto out;
 	}
