@@ -73,7 +73,7 @@ int cli_sign_sigstruct(struct ens_sigstruct *s, const struct cli_sign_opts *o, s
 
 /* The key options every signing command shares.
  * keyspec: NULL or "" = built-in debug key (warns), "debug" = the same,
- * a path = PEM file. (Later: "pkcs11:" URIs.) production with the debug key
+ * a path = PEM file, "pkcs11:..." = a key on a token (cli_open_pkcs11). production with the debug key
  * is an error. Prints warnings (world-readable key, debug key) itself. */
 int cli_open_signer(const char *keyspec, bool production, struct ens_signer **out,
 		    struct ens_err *err);

@@ -244,12 +244,28 @@ static int check_external(const uint8_t m[ENS_SIGNED_SIZE], const uint8_t modulu
 			o->pubkey, date);
 }
 
+static bool is_debug_modulus(const uint8_t modulus[384])
+{
+	struct ens_signer *debug;
+	struct ens_err ignored;
+	bool same;
+
+	if (ens_signer_open_debug(&debug, &ignored) < 0)
+		return false;
+	same = memcmp(debug->modulus_be, modulus, 384) == 0;
+	ens_signer_free(debug);
+	return same;
+}
+
 static int sign_external(struct ens_sigstruct *s, const struct cli_sign_opts *o, struct ens_err *err)
 {
 	uint8_t modulus[384], sig[384], m[ENS_SIGNED_SIZE], mat[ENS_SIGNED_SIZE];
 
 	if (ens_pubkey_load_modulus(o->pubkey, modulus, err) < 0)
 		return -1;
+	if (o->production && is_debug_modulus(modulus))
+		return ens_fail(err, ENS_E_KEY, "--production: '%s' is the built-in debug key, which is "
+				"public and can only sign debug enclaves", o->pubkey);
 	if (o->unsigned_in) {
 		if (read_material(o->unsigned_in, mat, err) < 0)
 			return -1;
