@@ -82,6 +82,6 @@ int cli_keygen_pkcs11(const char *uri, const char *module, const char *pubout)
 		}
 		free(pem);
 	}
-	printf("generated RSA-3072 e=3 key on the token: %s\nMRSIGNER: %s\n", shown, hex);
+	printf("key:      %s\nmrsigner: %s\n", shown, hex);
 	return 0;
 }
