@@ -54,4 +54,8 @@ int ens_keygen_pem(const char *path, struct ens_err *err);
 int ens_rsa_verify(const uint8_t modulus_be[384], uint32_t e, const uint8_t *msg, size_t len,
 		   const uint8_t sig_be[384], struct ens_err *err);
 
+/* Q1 = floor(s^2 / n), Q2 = floor(s * (s^2 mod n) / n), as SIGSTRUCT stores them (LE). */
+int ens_rsa_q1q2(const uint8_t n_be[384], const uint8_t s_be[384], uint8_t q1_le[384], uint8_t q2_le[384],
+		 struct ens_err *err);
+
 #endif
