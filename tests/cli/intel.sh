@@ -83,6 +83,10 @@ t_run "resign with another key" 0 $SGX sign -resign -key enclave_private_test_ke
 t_run "verify resigned" 0 "$ENSIGN" verify r3.so
 t_eq "resign keeps MRENCLAVE" "$("$ENSIGN" measure r3.so 2>/dev/null)" "6ba4ebb243bf6993c7ec2b9737d18f4dd4cbea968b37b351ece0c2aaa4b232f4"
 t_eq "resign changes only SIGSTRUCTs" "$(cmp -l r3.so bs/enclave.signed.so | awk '{o=$1-1; if (!((o>=193689&&o<195497)||(o>=198457&&o<200265)||(o>=203225&&o<205033))) n++} END{print n+0}')" 0
+rm -f rc.so
+t_run "resign with -config rebuilds like sgx_sign" 0 $SGX sign -resign -key enclave_private_test_key.pem \
+	-enclave mini_enclave.default.signed.so -config c1_multi_tcs.xml -out rc.so
+t_cmp "resign with -config output" rc.so mini_enclave.c1_multi_tcs.signed.so
 t_err "signed input needs -resign" 1 "already signed.*-resign" $SGX sign -key enclave_private_test_key.pem \
 	-enclave mini_enclave.default.signed.so -out x.so
 
