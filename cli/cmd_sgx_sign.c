@@ -31,6 +31,11 @@ static const char usage[] =
 	"  gendata -enclave E.so -out SIGDATA [-config C.xml]       (the 256 bytes to sign)\n"
 	"  catsig  -enclave E.so -key PUBLIC.pem -sig SIG -unsigned SIGDATA -out E.signed.so [-config C.xml]\n"
 	"  dump    -enclave E.signed.so -dumpfile D [-cssfile S]\n"
+	"sign, ensign extras (ensign-sgx_sign(1), docs/hsm-and-two-step.md):\n"
+	"  -key 'pkcs11:token=..;object=..' [--pkcs11-module LIB]    a key on a PKCS#11 token\n"
+	"  --gendata OUT [--digest-out OUT]       step 1: the 256 bytes to sign (and their SHA-256)\n"
+	"  --signature SIG --pubkey PUB.pem [--unsigned GENDATA] [--signature-le]   step 2\n"
+	"  --sign-command CMD --pubkey PUB.pem    CMD signs the 256 bytes on stdin\n"
 	"flags: -ignore-rel-error -ignore-init-sec-error -resign; ensign extra: -date YYYY-MM-DD\n"
 	"  (else SOURCE_DATE_EPOCH, else today UTC)\n"
 	"-resign without -config re-signs a signed enclave keeping its own metadata (MRENCLAVE unchanged).\n"
@@ -296,6 +301,9 @@ static int do_catsig(struct job *j, struct signing *s, struct ens_err *err)
 	uint8_t *u = NULL, *sig = NULL;
 	size_t ulen, slen;
 	int rc = -1;
+	if (ens_pem_is_private_key(j->o[O_KEY]))
+		return ens_fail(err, ENS_E_KEY, "'%s' is a private key; catsig needs the public key "
+				"(openssl rsa -in '%s' -pubout -out PUBLIC.pem)", j->o[O_KEY], j->o[O_KEY]);
 	if (ens_read_file(j->o[O_UNSIGNED], 4096, &u, &ulen, err) || ens_read_file(j->o[O_SIG], 4096, &sig, &slen, err))
 		goto out;
 	if (ulen != ENS_SIGNED_SIZE) {
