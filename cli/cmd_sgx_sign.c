@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "cli.h"
 #include "ensign/intel_sdk.h"
 #include "ensign/pkcs11.h"
@@ -138,6 +139,10 @@ static int parse(int argc, char **argv, struct job *j)
 			return cli_usage_error(usage, "'%s' needs option '%s'", j->cmd, opt_names[k]);
 	}
 	j->so.key = is_sign ? j->o[O_KEY] : NULL;
+	/* Intel's -key is always a file: keep a file named "debug" from meaning
+	 * ensign's built-in debug key. */
+	if (j->so.key && !strcmp(j->so.key, "debug") && !access("debug", F_OK))
+		j->so.key = "./debug";
 	/* Every file named on the command line, to refuse one written over another. */
 	const char *names[FIRST_FLAG + 5], *paths[FIRST_FLAG + 5];
 	int n = 0;

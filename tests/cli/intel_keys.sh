@@ -23,6 +23,11 @@ K=key.pem
 t_run "one-step pem" 0 $SGX sign -key $K $IN -out one.so
 t_cmp "one-step pem = sgx_sign 2.26" one.so $REF
 
+cp $K debug; chmod 600 debug
+t_run "-key debug names a file, as in Intel's sgx_sign" 0 $SGX sign -key debug $IN -out dbg.so
+t_cmp "-key debug (a file)" dbg.so $REF
+rm -f debug
+
 # ---- two-step: step 1 writes the material only ----
 t_run "step 1 --gendata --digest-out" 0 $SGX sign $IN --gendata g.bin --digest-out d.bin -out x.so \
 	-cssfile x.css -dumpfile x.txt
