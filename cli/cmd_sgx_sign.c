@@ -44,6 +44,9 @@ static const char usage[] =
 	"  at load, the rest grown on SGX2); TCSNum threads at load, up to TCSMaxNum; TCSMinPool are never\n"
 	"  removed; StackMinSize <= StackMaxSize. See ensign-sgx_sign(1).\n";
 
+/* cli_usage_error() prints its own "usage: " */
+#define USAGE_BODY (usage + sizeof "usage: " - 1)
+
 struct job {
 	const char *o[O_N];
 	bool flag[O_N];
@@ -81,13 +84,13 @@ static int parse(int argc, char **argv, struct job *j)
 		return 1;
 	}
 	if (argc < 2)
-		return cli_usage_error(usage, "missing command (sign, gendata, catsig or dump)");
+		return cli_usage_error(USAGE_BODY, "missing command (sign, gendata, catsig or dump)");
 	int c;
 	for (c = 0; c < 4; c++)
 		if (!strcmp(argv[1], cmds[c].name))
 			break;
 	if (c == 4)
-		return cli_usage_error(usage, "unknown command '%s'", argv[1]);
+		return cli_usage_error(USAGE_BODY, "unknown command '%s'", argv[1]);
 	j->cmd = cmds[c].name;
 	bool is_sign = c == 0, seen[N_SHARED] = {false};
 	for (int i = 2; i < argc; i++) {
@@ -95,14 +98,14 @@ static int parse(int argc, char **argv, struct job *j)
 		int sk = shared_index(a);
 		if (sk >= 0 && (is_sign || shared_opts[sk].code != CLI_OPT_UNSIGNED)) {
 			if (!is_sign)
-				return cli_usage_error(usage, "option '%s' is used only with 'sign'", a);
+				return cli_usage_error(USAGE_BODY, "option '%s' is used only with 'sign'", a);
 			if (seen[sk])
-				return cli_usage_error(usage, "option '%s' given twice", a);
+				return cli_usage_error(USAGE_BODY, "option '%s' given twice", a);
 			seen[sk] = true;
 			const char *v = NULL;
 			if (shared_opts[sk].has_arg) {
 				if (i + 1 >= argc || argv[i + 1][0] == '-')
-					return cli_usage_error(usage, "option '%s' needs a value (values may not "
+					return cli_usage_error(USAGE_BODY, "option '%s' needs a value (values may not "
 							       "start with '-')", a);
 				v = argv[++i];
 			}
@@ -116,17 +119,17 @@ static int parse(int argc, char **argv, struct job *j)
 			if (!strcmp(a, opt_names[k]))
 				break;
 		if (k == O_N)
-			return cli_usage_error(usage, "unknown option '%s'", argv[i]);
+			return cli_usage_error(USAGE_BODY, "unknown option '%s'", argv[i]);
 		if (j->o[k] || j->flag[k])
-			return cli_usage_error(usage, "option '%s' given twice", opt_names[k]);
+			return cli_usage_error(USAGE_BODY, "option '%s' given twice", opt_names[k]);
 		if (cmds[c].rules[k] == '-')
-			return cli_usage_error(usage, "option '%s' is not valid with '%s'", opt_names[k], j->cmd);
+			return cli_usage_error(USAGE_BODY, "option '%s' is not valid with '%s'", opt_names[k], j->cmd);
 		if (k >= FIRST_FLAG) {
 			j->flag[k] = true;
 			continue;
 		}
 		if (i + 1 >= argc || argv[i + 1][0] == '-')
-			return cli_usage_error(usage, "option '%s' needs a value (values may not start with '-')",
+			return cli_usage_error(USAGE_BODY, "option '%s' needs a value (values may not start with '-')",
 					       opt_names[k]);
 		j->o[k] = argv[++i];
 	}
@@ -136,7 +139,7 @@ static int parse(int argc, char **argv, struct job *j)
 	for (int k = 0; k < O_N; k++) {
 		bool optional = is_sign && ((k == O_KEY && (step1 || external)) || (k == O_OUT && step1));
 		if (cmds[c].rules[k] == 'R' && !j->o[k] && !optional)
-			return cli_usage_error(usage, "'%s' needs option '%s'", j->cmd, opt_names[k]);
+			return cli_usage_error(USAGE_BODY, "'%s' needs option '%s'", j->cmd, opt_names[k]);
 	}
 	j->so.key = is_sign ? j->o[O_KEY] : NULL;
 	/* Intel's -key is always a file: keep a file named "debug" from meaning
@@ -167,7 +170,7 @@ static int parse(int argc, char **argv, struct job *j)
 				    (!stat(paths[a], &sa) && !stat(paths[b], &sb) && sa.st_dev == sb.st_dev &&
 				     sa.st_ino == sb.st_ino);
 			if (same)
-				return cli_usage_error(usage, "options '%s' and '%s' name the same file", names[a],
+				return cli_usage_error(USAGE_BODY, "options '%s' and '%s' name the same file", names[a],
 						       names[b]);
 		}
 	return 0;
