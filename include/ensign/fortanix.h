@@ -126,7 +126,8 @@ enum { ENS_LAUNCH_MAX_FINDINGS = 64 };
 struct ens_launch_finding { bool error; char msg[320]; };
 struct ens_launch_opts {
 	int debug;			/* -1: SECS copies SIGSTRUCT (upstream); 0 production; 1 debug */
-	bool debug_key;			/* the SIGSTRUCT was made with a published debug key */
+	bool debug_key;			/* made with ensign's built-in debug key: never production */
+	bool published_key;		/* made with another published key (Fortanix dummy, SDK sample) */
 };
 struct ens_launch_report {
 	/* the SECS the loader would use */

@@ -118,7 +118,9 @@ static void check_attributes(struct ens_launch_report *r, const struct ens_sigst
 
 	/* DEBUG versus production. */
 	if (!(a & ENS_ATTR_DEBUG) && o->debug_key)
-		add(r, true, "production launch (DEBUG clear) with a SIGSTRUCT made by a published debug key: sign with your own key, or launch as debug");
+		add(r, true, "production launch (DEBUG clear) with a SIGSTRUCT made by ensign's built-in debug key: sign with your own key, or launch as debug (--debug)");
+	else if (!(a & ENS_ATTR_DEBUG) && o->published_key)
+		add(r, false, "production launch (DEBUG clear) with a SIGSTRUCT made by a published key: anyone can sign enclaves that share its MRSIGNER");
 	if (a & ENS_ATTR_DEBUG)
 		add(r, false, "this is a DEBUG enclave: its memory is readable by a debugger and its secrets are not protected");
 }
