@@ -464,6 +464,10 @@ int ens_elf2sgxs_open(struct ens_elf2sgxs **out, const char *path, const struct 
 		bad(e, err, "unreadable ELF header: %s", elf_errmsg(-1));
 		goto fail;
 	}
+	if (eh.e_ident[EI_DATA] != ELFDATA2LSB) {
+		bad(e, err, "only little-endian ELF is supported");
+		goto fail;
+	}
 	struct syms sy;
 	uint64_t rela = 0, relacount = 0;
 	if (read_segments(e, err) || check_note(e, err) || read_symbols(e, &sy, err) ||
