@@ -61,6 +61,18 @@ if command -v as >/dev/null && command -v ld >/dev/null; then
 	reject abs_reloc "relocation 1 .* is of type 1 .*only R_X86_64_RELATIVE"
 	$LD --no-eh-frame-hdr base.o -o no_ehhdr.elf;    reject no_ehhdr "section '.eh_frame_hdr' not found"
 	$LD -z noseparate-code base.o -o exec_first.elf; reject exec_first "first page must not be executable"
+	# .text_no_sgx: cut when it ends its segment, NOP-filled otherwise
+	build cut TEXT_NO_SGX $LD
+	t_run "text_no_sgx cut" 0 "$ENSIGN" elf2sgxs cut.elf -H 0x1000 -S 0x1000 -o cut.sgxs
+	"$ENSIGN" info --pages cut.sgxs >"$TMP/pages" 2>&1
+	t_eq "text_no_sgx cut: page 0x2000 not loaded" "$(grep -c '^0x000000002000 ' "$TMP/pages")" 0
+	t_eq "text_no_sgx cut: page 0x1000 loaded" "$(grep -c '^0x000000001000  REG  r-x' "$TMP/pages")" 1
+	t_eq "text_no_sgx cut: stripped bytes are zero" "$(tr -dc '\314' <cut.sgxs | wc -c)" 0
+	build mid TEXT_NO_SGX_MID $LD
+	t_run "text_no_sgx nop" 0 "$ENSIGN" elf2sgxs mid.elf -H 0x1000 -S 0x1000 -o mid.sgxs
+	t_eq "text_no_sgx nop: no 0xcc left" "$(tr -dc '\314' <mid.sgxs | wc -c)" 0
+	t_eq "text_no_sgx nop: 16 NOPs before the next code" \
+		"$(od -An -tx1 -v mid.sgxs | tr -d '\n' | grep -c '0f 01 d7 \(90 \)\{16\}c3')" 1
 	printf '.text\n.global sgx_entry\nsgx_entry: ret\n' >e32.S
 	if as --32 e32.S -o e32.o 2>/dev/null && ld -m elf_i386 -pie --no-dynamic-linker -e sgx_entry e32.o -o elf32.elf 2>/dev/null; then
 		reject elf32 "only 64-bit ELF is supported"

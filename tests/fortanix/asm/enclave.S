@@ -102,3 +102,16 @@ sgx_entry:
     enclu
     .cfi_endproc
 .size sgx_entry, .-sgx_entry
+
+.ifdef TEXT_NO_SGX
+# Code the SGX target strips: ends its segment, so the segment is cut there.
+.section .text_no_sgx, "ax"
+.fill 0x1800, 1, 0xcc
+.endif
+.ifdef TEXT_NO_SGX_MID
+# Stripped code followed by more code: it is overwritten with NOPs instead.
+.section .text_no_sgx, "ax"
+.fill 0x10, 1, 0xcc
+.section .text_zz, "ax"
+.fill 0x10, 1, 0xc3
+.endif
