@@ -144,4 +144,19 @@ unsigned ens_launch_check(const struct ens_run_image *img, const uint8_t *sig, s
 			  const struct ens_host_cpu *cpu, const struct ens_launch_opts *o,
 			  struct ens_launch_report *rep);
 
+/* Linux driver loader (sgx-architecture.md §8). Not tested on hardware. */
+struct ens_enclave { int fd; uint8_t *base; uint64_t size; };
+/* The device node of the upstream driver, or NULL when SGX is unavailable. */
+const char *ens_sgx_device(void);
+/* Name of an EINIT error code (§8.4). */
+const char *ens_sgx_einit_error(int code);
+/* ECREATE with this SECS, ADD_PAGES in file order (MEASURE for fully
+ * measured pages), map, EINIT with sig. */
+int ens_enclave_load(const char *path, const struct ens_run_image *img, const uint8_t sig[1808],
+		     uint64_t attributes, uint64_t xfrm, uint32_t miscselect, struct ens_enclave *enc,
+		     struct ens_err *err);
+/* EENTER the TCS at tcs_offset through the vDSO with rdi, rsi, rdx, r8, r9. */
+int ens_enclave_enter(struct ens_enclave *enc, uint64_t tcs_offset, uint64_t args[5], struct ens_err *err);
+void ens_enclave_unload(struct ens_enclave *enc);
+
 #endif
