@@ -86,6 +86,8 @@ void cli_json_str(const char *s);
 /* Print a sigstruct's fields; json=true prints one JSON object (no newline
  * handling by caller needed). */
 void cli_print_sigstruct(const struct ens_sigstruct *s, bool json, const char *indent);
+/* The SIGSTRUCT keys of the JSON report, without braces: "mrenclave": ..., ... */
+void cli_json_sigstruct_members(const struct ens_sigstruct *s);
 
 /* Input-format registry used by the generic commands measure, info and verify.
  * Each format that ensign can read adds one row in cli/formats.c. */
@@ -99,7 +101,17 @@ struct cli_format {
 	int (*info)(const char *path, int argc, char **argv, bool json);
 	/* ensign verify FILE (embedded signature); NULL if not applicable */
 	int (*verify)(const char *path, int argc, char **argv);
+	/* MRENCLAVE of FILE for `verify --sig S FILE` (default configuration);
+	 * NULL if not applicable. */
+	int (*mrenclave)(const char *path, uint8_t out[32], struct ens_err *err);
 };
 const struct cli_format *cli_format_detect(const char *path, struct ens_err *err);
+/* The first argument (after argv[0]) that names an existing regular file,
+ * skipping option values; NULL if none. */
+const char *cli_find_input(int argc, char **argv);
+bool cli_has_flag(int argc, char **argv, const char *flag);
+
+/* Implemented in cli/sgxs_info.c */
+int cli_sgxs_info(const char *path, int argc, char **argv, bool json);
 
 #endif
