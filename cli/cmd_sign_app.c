@@ -88,8 +88,24 @@ int cli_sign_app(int argc, char **argv)
 	if (o.sign.production && !external_signature(&o.sign) &&
 	    (!o.sign.key || !*o.sign.key || !strcmp(o.sign.key, "debug")))
 		return cli_errorf("--production needs --key: the built-in debug key never signs for production");
-	if (ens_app_open(&app, o.input, &err))
+	if (o.in_place) {
+		outpath = strdup(o.input);
+	} else if (o.output) {
+		outpath = strdup(o.output);
+	} else if ((outpath = malloc(strlen(o.input) + sizeof ".signed"))) {
+		strcpy(outpath, o.input);
+		strcat(outpath, ".signed");
+	}
+	if (!outpath)
+		return cli_errorf("out of memory");
+	if (!o.in_place && ens_check_not_same(o.input, outpath, &err)) {
+		free(outpath);
 		return cli_error(&err);
+	}
+	if (ens_app_open(&app, o.input, &err)) {
+		free(outpath);
+		return cli_error(&err);
+	}
 	if (ens_app_plan(&app, &o.cfg, &lay, &err) || ens_app_measure(&app, &lay, o.models, mr, &err) ||
 	    ens_date_resolve(o.date, &date, &err))
 		goto fail;
@@ -112,30 +128,18 @@ int cli_sign_app(int argc, char **argv)
 		if (r < 0)
 			goto fail;
 		if (r == 1) {	/* two-step, step 1: the material is written, nothing else */
+			free(outpath);
 			ens_app_close(&app);
 			return 0;
 		}
 	}
 	if (o.sgxs && write_sgxs(&app, &lay, (enum ens_mm)o.models, o.sgxs, &err))
 		goto fail;
-	if (o.in_place) {
-		outpath = strdup(o.input);
-	} else if (o.output) {
-		outpath = strdup(o.output);
-	} else if ((outpath = malloc(strlen(o.input) + sizeof ".signed"))) {
-		strcpy(outpath, o.input);
-		strcat(outpath, ".signed");
-	}
-	if (!outpath) {
-		ens_fail(&err, ENS_E_NOMEM, "out of memory");
-		goto fail;
-	}
 	if (stat(o.input, &st)) {
 		ens_fail_errno(&err, "cannot stat '%s'", o.input);
 		goto fail;
 	}
-	if ((!o.in_place && ens_check_not_same(o.input, outpath, &err)) ||
-	    ens_app_write_signed(&app, &sg, outpath, st.st_mode & 0777, &err) ||
+	if (ens_app_write_signed(&app, &sg, outpath, st.st_mode & 0777, &err) ||
 	    (o.sig_dir && write_sig_dir(&o, &sg, &err)))
 		goto fail;
 	print_result(&sg, mr, outpath);
