@@ -286,6 +286,17 @@ soff=$(readelf -SW "$APP.signed" | awk '/\.ensign\.app/ {for (i = 1; i < NF; i++
 printf '\001' | dd of="$TMP/t2" bs=1 seek=$((0x$soff + 128 + 600)) conv=notrunc 2>/dev/null
 t_err "verify: signature changed" 1 "failed" "$ENSIGN" verify "$TMP/t2"
 
+# --- flat memory: a 64G heap with 256 threads signs both models in a few MB
+if [ -x /usr/bin/time ]; then
+	/usr/bin/time -f "%M" -o "$TMP/rss" "$ENSIGN" sign --date $D --heap=64G --tcs=256 -o "$TMP/big.signed" "$APP" \
+		>"$TMP/out" 2>/dev/null
+	t_eq "64G/256 threads signed" "$(grep -c '^sgx[12] ' "$TMP/out")" 2
+	t_eq "64G/256 threads: max RSS under 100 MB" "$([ "$(tail -n 1 "$TMP/rss")" -lt 102400 ] && echo yes)" yes
+	t_eq "64G/256 threads: measure agrees" "$(mr sgx2 --heap=64G --tcs=256)" "$(awk '$1=="sgx2"{print $2}' "$TMP/out")"
+else
+	t_skip "64G flat memory" "/usr/bin/time not installed"
+fi
+
 # --- two-step signing of one model (skipped while the core lacks two-step)
 if "$ENSIGN" sign --memory-model=sgx1 --gendata "$TMP/g.bin" "$APP" 2>&1 | grep -q "not available"; then
 	t_skip "two-step" "not available in this build"; t_done; exit $?
