@@ -114,7 +114,7 @@ int ens_sgxs_read_stream(FILE *f, const char *name, const struct ens_sgxs_opts *
 			const char *what = tag == ENS_TAG_EEXTEND ? "EEXTEND" : "UNMEASRD";
 			unsigned idx;
 			uint16_t bit;
-			int g = read_full(f, chunk, 256, name, at + 64, err);
+			int g = read_full(f, chunk, 256, name, at, err);
 
 			if (g <= 0)
 				return g < 0 ? -1 : ens_fail(err, ENS_E_FORMAT, "'%s': truncated %s at file offset %" PRIu64,

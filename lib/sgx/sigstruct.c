@@ -81,7 +81,7 @@ static int bn_to_le(const BIGNUM *bn, uint8_t out[384])
 }
 
 /* Q1 = floor(s^2 / n), Q2 = floor(s * (s^2 mod n) / n): the CPU's cheap check. */
-static int compute_q1q2(const uint8_t n_be[384], const uint8_t s_be[384], uint8_t q1[384],
+int ens_rsa_q1q2(const uint8_t n_be[384], const uint8_t s_be[384], uint8_t q1[384],
 			uint8_t q2[384], struct ens_err *err)
 {
 	BN_CTX *ctx = BN_CTX_new();
@@ -117,7 +117,7 @@ static int fill_key_fields(struct ens_sigstruct *s, const uint8_t n_be[384], con
 {
 	uint8_t q1[384], q2[384];
 
-	if (compute_q1q2(n_be, sig_be, q1, q2, err))
+	if (ens_rsa_q1q2(n_be, sig_be, q1, q2, err))
 		return -1;
 	ens_reverse(s->modulus, n_be, 384);
 	s->exponent = 3;

@@ -125,6 +125,21 @@ static int from_bio(struct ens_signer **out, BIO *bio, const char *what, const c
 	return 0;
 }
 
+static bool is_public_pem(const char *path)
+{
+	char line[128];
+	bool pub = false;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return false;
+	while (!pub && fgets(line, sizeof line, f))
+		pub = strstr(line, "-----BEGIN PUBLIC KEY") || strstr(line, "-----BEGIN RSA PUBLIC KEY") ||
+		      strstr(line, "-----BEGIN CERTIFICATE");
+	fclose(f);
+	return pub;
+}
+
 int ens_signer_open_pem(struct ens_signer **out, const char *path, const char *passphrase,
 			char *warning, size_t warning_len, struct ens_err *err)
 {
@@ -142,6 +157,9 @@ int ens_signer_open_pem(struct ens_signer **out, const char *path, const char *p
 			 "use chmod 600", path, (unsigned)(st.st_mode & 0777));
 	rc = from_bio(out, bio, path, passphrase, false, err);
 	BIO_free(bio);
+	if (rc && err && err->code == ENS_E_KEY && is_public_pem(path))
+		return ens_fail(err, ENS_E_KEY, "'%s' holds a public key or certificate; signing needs the private key",
+				path);
 	return rc;
 }
 
