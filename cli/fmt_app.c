@@ -13,7 +13,6 @@ bool fmt_app_probe(const char *path, const uint8_t *head, size_t len, uint64_t f
 static void print_mr(unsigned models, const uint8_t mr[2][32], bool json)
 {
 	char hex[65];
-	bool first = true;
 
 	if (json)
 		printf("{\"format\": \"application\"");
@@ -25,9 +24,7 @@ static void print_mr(unsigned models, const uint8_t mr[2][32], bool json)
 			printf(", \"%s\": \"%s\"", i ? "sgx2" : "sgx1", hex);
 		else
 			printf("%s %s\n", i ? "sgx2" : "sgx1", hex);
-		first = false;
 	}
-	(void)first;
 	if (json)
 		printf("}\n");
 }
