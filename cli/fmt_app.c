@@ -75,7 +75,6 @@ int fmt_app_info(const char *path, int argc, char **argv, bool json)
 {
 	struct ens_app app;
 	struct ens_err err = { 0 };
-	char hex[65];
 
 	if (ens_app_open(&app, path, &err))
 		return cli_error(&err);
@@ -97,7 +96,6 @@ int fmt_app_info(const char *path, int argc, char **argv, bool json)
 				printf(", \"%s\": ", i ? "sgx2" : "sgx1");
 				cli_print_sigstruct(&app.sig->sig[i], true, "");
 			} else {
-				ens_hex(app.sig->sig[i].enclavehash, 32, hex);
 				printf("%s sigstruct:\n", i ? "sgx2" : "sgx1");
 				cli_print_sigstruct(&app.sig->sig[i], false, "  ");
 			}
