@@ -94,8 +94,15 @@ int ens_intel_config_parse(struct ens_intel_config *c, const char *xml, size_t l
 				      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (!doc) {
 		const xmlError *xe = xmlGetLastError();
-		return ens_fail(err, ENS_E_FORMAT, "'%s': not well-formed XML%s%s", name,
-				xe && xe->message ? ": " : "", xe && xe->message ? xe->message : "");
+		char why[256] = "";
+		size_t n;
+
+		/* libxml2 ends its messages with a newline: keep ours one line */
+		if (xe && xe->message)
+			snprintf(why, sizeof why, ": %s", xe->message);
+		for (n = strlen(why); n && (why[n - 1] == '\n' || why[n - 1] == ' '); n--)
+			why[n - 1] = 0;
+		return ens_fail(err, ENS_E_FORMAT, "'%s': not well-formed XML%s", name, why);
 	}
 	int rc = -1;
 	xmlNodePtr root = xmlDocGetRootElement(doc);

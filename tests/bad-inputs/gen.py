@@ -68,6 +68,7 @@ def gen_sgxs(d, v):
         'secinfo-type-va': ecreate(0x2000) + eadd(0, 0x303),
         'tcs-with-rwx': ecreate(0x2000) + eadd(0, 0x103),
         'unsized': unsized(0x1008) + eadd(0x1000) + eext(0x1000),
+        'unsized-truncated': unsized(0x1008) + eadd(0x1000) + eext(0x1000)[:100],
         'garbage': b'\x7fELF' + bytes(200),
     }
     for name, data in cases.items():
@@ -167,12 +168,50 @@ def gen_keys(d, v):
     os.chmod(k('key-unreadable.pem'), 0)
 
 
+def gen_elf(d, v):
+    """ELF inputs for the Fortanix, Intel SDK and application front ends."""
+    with open(os.path.join(v, '..', 'fortanix', 't.elf'), 'rb') as f:
+        elf = f.read()
+    write(d, 't.elf', elf)
+    write(d, 'elf-truncated.elf', elf[:1000])
+    write(d, 'elf-short.elf', b'\x7fELF\x02\x01\x01')
+    write(d, 'elf-garbage.elf', b'A' * 200)
+    hdr = bytearray(elf)
+    hdr[4] = 1                      # ELFCLASS32 header on a 64-bit body
+    write(d, 'elf-class32.elf', bytes(hdr))
+    hdr = bytearray(elf)
+    struct.pack_into('<H', hdr, 0x38, 0xffff)   # e_phnum far beyond the file
+    write(d, 'elf-phnum.elf', bytes(hdr))
+    write(d, 'blob.bin', b'\x42' * 300)
+
+
+def gen_intel(d, v):
+    with open(os.path.join(v, '..', 'intel-sdk', 'c1_multi_tcs.xml')) as f:
+        xml = f.read()
+    sub = lambda tag, val: __import__('re').sub('<%s>[^<]*<' % tag, '<%s>%s<' % (tag, val), xml)
+    cases = {
+        'truncated': xml[:60],
+        'not-xml': 'hello\n',
+        'wrong-root': '<Enclave><TCSNum>1</TCSNum></Enclave>',
+        'unknown-element': '<EnclaveConfiguration><Bogus>1</Bogus></EnclaveConfiguration>',
+        'tcs-zero': sub('TCSNum', '0'),
+        'heap-unaligned': sub('HeapMaxSize', '0x123'),
+        'prodid-overflow': sub('ProdID', '70000'),
+        'number-garbage': sub('ISVSVN', 'seven'),
+        'u64-overflow': sub('HeapMaxSize', '0x10000000000000000'),
+    }
+    for name, text in cases.items():
+        write(d, 'cfg-' + name + '.xml', text.encode())
+
+
 def main():
     d, v = sys.argv[1], sys.argv[2]
     os.makedirs(d, exist_ok=True)
     gen_sgxs(d, v)
     gen_sigstruct(d, v)
     gen_keys(d, v)
+    gen_elf(d, v)
+    gen_intel(d, v)
     # new formats: gen_elf(d, v), gen_intel(d, v), ... (see cases.tsv)
 
 

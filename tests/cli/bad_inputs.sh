@@ -11,12 +11,12 @@ export SOURCE_DATE_EPOCH=1700000000
 # every file (and directory) in the inputs, with its checksum; one process
 snapshot() { cksum "$G"/* "$G"/*/* 2>&1; }
 before=$(snapshot)
-# The message: stderr but warnings and notes; after a usage error (exit 2)
+# The message: stderr but warnings, notes (and sgx_sign's INFO chatter); after a usage error (exit 2)
 # only the "ensign:" line, not the synopsis. A report on stdout (verify's
 # FAIL lines, one per failed check) stands for the message when stderr is quiet.
 messages() {
 	if [ "$st" -eq 2 ]; then grep -E '^ensign: ' "$TMP/err"; else cat "$TMP/err"; fi |
-		grep -v -E '^ensign: (warning|note):' >"$TMP/msg"
+		grep -v -E '^ensign: (warning|note):|^(INFO|WARNING): |^The required memory is' >"$TMP/msg"
 	[ -s "$TMP/msg" ] || grep -E '^FAIL ' "$TMP/out" >"$TMP/msg"
 	cat "$TMP/msg"
 }
@@ -28,6 +28,9 @@ run_case() {	# name status regex command outstate
 	what="$1 ($5 output)"
 	if [ "$st" -ne "$2" ]; then
 		t_bad "$what" "exit $st, want $2: $(head -c 300 "$TMP/err")"; return
+	fi
+	if [ "$st" -ne 2 ] && grep -q '^$' "$TMP/err"; then
+		t_bad "$what" "blank line in stderr (a message with an embedded newline)"; return
 	fi
 	msg=$(messages)
 	n=$(printf '%s\n' "$msg" | wc -l)
