@@ -2,9 +2,12 @@
  * (HSM, smart card, SoftHSM) reached through a dlopen'ed PKCS#11 module;
  * the key never leaves it. Also generates RSA-3072 e=3 keys on a token. */
 #include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
@@ -217,11 +220,22 @@ static int p11_get_pin(struct p11 *p, const struct ens_pkcs11_uri *u, const stru
 		else if (strncmp(path, "file:", 5) == 0)
 			path += 5;
 		*from = "pin-source";
-		FILE *fp = fopen(path, "r");
-		if (!fp)
+		/* read(2) straight into pin: a stdio buffer would keep a copy in freed heap */
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
 			return ens_fail_errno(err, "cannot read PIN file '%s'", path);
-		size_t len = fread(pin, 1, PIN_MAX - 1, fp);
-		fclose(fp);
+		size_t len = 0;
+		for (ssize_t got; len < PIN_MAX - 1 && (got = read(fd, pin + len, PIN_MAX - 1 - len)) != 0;) {
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got < 0) {
+				ens_fail_errno(err, "cannot read PIN file '%s'", path);
+				close(fd);
+				return -1;
+			}
+			len += (size_t)got;
+		}
+		close(fd);
 		pin[len] = 0;
 		pin[strcspn(pin, "\r\n")] = 0;
 		return 0;
