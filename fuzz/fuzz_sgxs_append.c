@@ -5,9 +5,16 @@
 #include "ensign/sgx.h"
 #include "fuzz_common.h"
 
+static char paths[2][64];
+
+static void remove_blobs(void)
+{
+	unlink(paths[0]);
+	unlink(paths[1]);
+}
+
 static const char *blob(const char *name, size_t len, int byte)
 {
-	static char paths[2][64];
 	char *p = paths[byte & 1];
 	FILE *f;
 
@@ -33,6 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		items[0] = (struct ens_append_item){ .path = blob("a", 300, 0x41), .secinfo_perms = 3, .measured = true };
 		items[1] = (struct ens_append_item){ .is_align = true, .align = 0x1000 };
 		items[2] = (struct ens_append_item){ .path = blob("b", 5000, 0x42), .secinfo_perms = 1 };
+		atexit(remove_blobs);
 		devnull = fopen("/dev/null", "wb");
 		if (!devnull)
 			abort();

@@ -223,9 +223,11 @@ int ens_signer_open_pem(struct ens_signer **out, const char *path, const char *p
 		return -1;
 	ens_out_protect(path, "the signing key");
 	if (!memmem(buf, len, "-----BEGIN ", 11)) {
+		bool der = len && buf[0] == 0x30;	/* an ASN.1 SEQUENCE */
+
 		OPENSSL_clear_free(buf, cap);
 		return ens_fail(err, ENS_E_KEY, "'%s' is not a PEM private key%s", path,
-				len && buf[0] == 0x30 ? " (DER? convert it with openssl pkey -out KEY.pem)" : "");
+				der ? " (DER? convert it with openssl pkey -out KEY.pem)" : "");
 	}
 	if ((mode & 077) && warning)
 		snprintf(warning, warning_len, "key file '%s' is readable by others (mode %03o); "
