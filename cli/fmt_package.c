@@ -47,7 +47,7 @@ static int print_entry(void *ctx, const char *path, unsigned mode, uint64_t size
 static void print_config_json(const struct ens_pkg *p)
 {
 	json_t *j = json_loadb((const char *)p->config, p->tr.config_len, 0, NULL);
-	char *s = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	char *s = j ? json_dumps(j, JSON_PRESERVE_ORDER) : NULL;
 
 	if (s) {
 		fputs(s, stdout);

@@ -4,6 +4,7 @@
 #ifndef ENSIGN_PKGSTUB_H
 #define ENSIGN_PKGSTUB_H
 
+#include "ensign/io.h"
 #include "ensign/package.h"
 
 /* Exit statuses of the runner itself (the application's own status otherwise). */

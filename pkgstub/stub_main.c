@@ -131,15 +131,17 @@ int main(int argc, char **argv)
 	struct ens_err err = { 0 };
 	struct ens_pkg p;
 	struct ens_pkg_config cfg;
-	uint8_t mr[32];
+	uint8_t mr[32], *self;
 	const char *slash;
+	size_t len;
 	int rc;
 
 	if (argc > 0 && argv[0]) {
 		slash = strrchr(argv[0], '/');
 		stub_name = slash ? slash + 1 : argv[0];
 	}
-	if (ens_pkg_open(&p, "/proc/self/exe", &err)) {
+	if (ens_read_file("/proc/self/exe", SIZE_MAX, &self, &len, &err) ||
+	    ens_pkg_open_buffer(&p, stub_name, self, len, &err)) {
 		stub_error("cannot read the package: %s", err.msg);
 		return STUB_EXIT_FAILED;
 	}

@@ -163,7 +163,7 @@ int ens_pkg_verify(const struct ens_pkg *p, const char *name, struct ens_pkg_con
 			if (rep.failed[i]) {
 				ens_fail(err, ENS_E_VERIFY, i == ENS_VC_ENCLAVEHASH ?
 					 "'%s': the payload (archive, config.json or image) does not match its "
-					 "SIGSTRUCT: MRENCLAVE %s" : "'%s': SIGSTRUCT: %s", name, rep.why[i]);
+					 "SIGSTRUCT: %s" : "'%s': SIGSTRUCT: %s", name, rep.why[i]);
 				goto fail;
 			}
 	}
