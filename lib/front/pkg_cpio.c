@@ -132,7 +132,7 @@ static int add_tree(struct writer *w, const char *rel, int depth)
 		n++;
 	}
 	closedir(d);
-	if (!rc)
+	if (!rc && n > 1)
 		qsort(names, n, sizeof *names, cmp_names);
 	for (size_t i = 0; i < n && !rc; i++) {
 		if (snprintf(child, sizeof child, "%s%s%s", rel, *rel ? "/" : "", names[i]) >= (int)sizeof child)
