@@ -108,4 +108,15 @@ void ens_oe_sigstruct_fields(const struct ens_oe_props *p, const uint8_t mrencla
 int ens_oe_write_signed(const struct ens_oe_image *img, const struct ens_oe_props *p, const char *out,
 			struct ens_err *err);
 
+/* Two-step signing (oesign digest / sign -x -d). The digest is SHA-256 of
+ * the 256 signed bytes. */
+int ens_oe_digest(const struct ens_sigstruct *s, uint8_t digest[32], struct ens_err *err);
+/* Check the raw signature in sig_path (384 bytes, big-endian, as written by
+ * `openssl pkeyutl -sign -pkeyopt digest:sha256`) against the public key of
+ * the X.509 certificate (or public key PEM) in cert_path, and embed it in s.
+ * The date the digest was made with is recovered: s->date is tried first,
+ * then, unless date_fixed, the day after and each of the 3660 days before. */
+int ens_oe_attach_digest_signature(struct ens_sigstruct *s, const char *cert_path, const char *sig_path,
+				   bool date_fixed, struct ens_err *err);
+
 #endif
