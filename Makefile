@@ -12,11 +12,13 @@ CC ?= cc
 
 PKG_CFLAGS := $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wno-format-truncation \
 	-Iinclude -Icli -I$(BUILD)/gen $(PKG_CFLAGS)
+P11_CFLAGS := $(shell pkg-config --cflags p11-kit-1 2>/dev/null || echo -I/usr/include/p11-kit-1)
+override CFLAGS += $(P11_CFLAGS)
 ifeq ($(SAN),1)
-CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-LDFLAGS += -fsanitize=address,undefined
+override CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+override LDFLAGS += -fsanitize=address,undefined
 endif
 LDLIBS += -lcrypto -lelf -lxml2 -ljansson -larchive -ldl -lpthread
 
@@ -30,8 +32,10 @@ HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
 HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%)
 COMPAT_NAMES := sgxs-sign sgx_sign oesign ftxsgx-elf2sgxs sgxs-append ftxsgx-runner
 
-.PHONY: all build demo check check-asan test bench install clean deps examples fuzz
-all: build demo
+.PHONY: all build demo check check-asan check-all test bench install clean deps examples fuzz
+all: deps
+	$(MAKE) build
+	$(MAKE) demo
 
 build: $(BUILD)/ensign $(BUILD)/libensign.a examples
 
@@ -70,7 +74,16 @@ check: build $(UNIT_BIN) $(HELPER_BIN)
 check-asan:
 	$(MAKE) BUILD=build-asan SAN=1 CFLAGS="-O1 -g" check
 
-bench: build
+# The README's test command: installs dependencies, then every test, plain and sanitized.
+check-all: deps
+	$(MAKE) check
+	$(MAKE) check-asan
+
+$(BUILD)/tests/bench_measure: bench/bench_measure.c $(BUILD)/libensign.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libensign.a $(LDLIBS)
+
+bench: build $(BUILD)/tests/bench_measure
 	@sh bench/run.sh $(BUILD)
 
 fuzz:

@@ -73,10 +73,19 @@ int cli_sign_sigstruct(struct ens_sigstruct *s, const struct cli_sign_opts *o, s
 
 /* The key options every signing command shares.
  * keyspec: NULL or "" = built-in debug key (warns), "debug" = the same,
- * a path = PEM file. (Later: "pkcs11:" URIs.) production with the debug key
+ * a path = PEM file, "pkcs11:..." = a key on a token (cli_open_pkcs11). production with the debug key
  * is an error. Prints warnings (world-readable key, debug key) itself. */
 int cli_open_signer(const char *keyspec, bool production, struct ens_signer **out,
 		    struct ens_err *err);
+
+/* PKCS#11 (cli/pkcs11_cli.c). Module: module (--pkcs11-module), else
+ * module-path= in the URI, else ENSIGN_PKCS11_MODULE; the PIN is asked on the
+ * terminal (no echo) when the URI and ENSIGN_PKCS11_PIN give none. */
+int cli_open_pkcs11(const char *uri, const char *module, struct ens_signer **out,
+		    struct ens_err *err);
+/* ensign keygen --pkcs11 URI: generate on the token, print MRSIGNER, and write
+ * the public key PEM to pubout when not NULL. Returns the exit status. */
+int cli_keygen_pkcs11(const char *uri, const char *module, const char *pubout);
 
 /* Write a 1808-byte SIGSTRUCT atomically to path (mode 0644). */
 int cli_write_sigstruct(const char *path, const struct ens_sigstruct *s, struct ens_err *err);
@@ -86,6 +95,8 @@ void cli_json_str(const char *s);
 /* Print a sigstruct's fields; json=true prints one JSON object (no newline
  * handling by caller needed). */
 void cli_print_sigstruct(const struct ens_sigstruct *s, bool json, const char *indent);
+/* The SIGSTRUCT keys of the JSON report, without braces: "mrenclave": ..., ... */
+void cli_json_sigstruct_members(const struct ens_sigstruct *s);
 
 /* Input-format registry used by the generic commands measure, info and verify.
  * Each format that ensign can read adds one row in cli/formats.c. */
@@ -99,7 +110,17 @@ struct cli_format {
 	int (*info)(const char *path, int argc, char **argv, bool json);
 	/* ensign verify FILE (embedded signature); NULL if not applicable */
 	int (*verify)(const char *path, int argc, char **argv);
+	/* MRENCLAVE of FILE for `verify --sig S FILE` (default configuration);
+	 * NULL if not applicable. */
+	int (*mrenclave)(const char *path, uint8_t out[32], struct ens_err *err);
 };
 const struct cli_format *cli_format_detect(const char *path, struct ens_err *err);
+/* The first argument (after argv[0]) that names an existing regular file,
+ * skipping option values; NULL if none. */
+const char *cli_find_input(int argc, char **argv);
+bool cli_has_flag(int argc, char **argv, const char *flag);
+
+/* Implemented in cli/sgxs_info.c */
+int cli_sgxs_info(const char *path, int argc, char **argv, bool json);
 
 #endif

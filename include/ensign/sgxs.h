@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include "err.h"
 #include "page.h"
+#include "sgx.h"
 
 struct ens_sgxs_opts {
 	bool canonical;		/* enforce the canonical rules (default on) */

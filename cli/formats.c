@@ -1,0 +1,62 @@
+/* The input-format registry behind `ensign measure|info|verify FILE`: each
+ * format that ensign reads is one row; the first whose probe accepts wins,
+ * so more specific formats come first. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "cli.h"
+
+int cli_sigstruct_info(const char *path, int argc, char **argv, bool json);
+int cli_sgxs_measure(const char *path, int argc, char **argv, bool json);
+int cli_sgxs_verify(const char *path, int argc, char **argv);
+int cli_sgxs_mrenclave(const char *path, uint8_t out[32], struct ens_err *err);
+bool cli_intel_probe(const char *path, const uint8_t *h, size_t n, uint64_t size);
+int cli_intel_measure(const char *path, int argc, char **argv, bool json);
+int cli_intel_info(const char *path, int argc, char **argv, bool json);
+int cli_intel_verify(const char *path, int argc, char **argv);
+int cli_intel_mrenclave(const char *path, uint8_t out[32], struct ens_err *err);
+
+static bool probe_sgxs(const char *path, const uint8_t *h, size_t n, uint64_t size)
+{
+	uint64_t tag;
+
+	if (n < 64)
+		return false;
+	tag = ens_get_le64(h);
+	return tag == ENS_TAG_ECREATE || tag == ENS_TAG_UNSIZED;
+}
+
+static bool probe_sigstruct(const char *path, const uint8_t *h, size_t n, uint64_t size)
+{
+	return size == ENS_SIGSTRUCT_SIZE;
+}
+
+static const struct cli_format formats[] = {
+	{ .name = "sgxs", .probe = probe_sgxs, .measure = cli_sgxs_measure, .info = cli_sgxs_info,
+	  .verify = cli_sgxs_verify, .mrenclave = cli_sgxs_mrenclave },
+	{ .name = "intel-sdk", .probe = cli_intel_probe, .measure = cli_intel_measure, .info = cli_intel_info,
+	  .verify = cli_intel_verify, .mrenclave = cli_intel_mrenclave },
+	{ .name = "sigstruct", .probe = probe_sigstruct, .info = cli_sigstruct_info },
+};
+
+const struct cli_format *cli_format_detect(const char *path, struct ens_err *err)
+{
+	uint8_t head[4096];
+	struct stat st;
+	size_t n;
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		return ens_fail_errno(err, "cannot open '%s'", path), NULL;
+	if (fstat(fileno(f), &st)) {
+		fclose(f);
+		return ens_fail_errno(err, "cannot stat '%s'", path), NULL;
+	}
+	n = fread(head, 1, sizeof head, f);
+	fclose(f);
+	for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+		if (formats[i].probe(path, head, n, (uint64_t)st.st_size))
+			return &formats[i];
+	ens_fail(err, ENS_E_UNSUPPORTED, "'%s': unrecognized file format", path);
+	return NULL;
+}

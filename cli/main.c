@@ -1,0 +1,88 @@
+/* ensign's entry point: one binary, one table of commands. A program name that
+ * matches a row (sgxs-sign, sgx_sign, oesign, ...) runs that row with the whole
+ * argv, as the peer tool would; otherwise argv[1] picks the command. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+
+int cmd_info(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+int cmd_measure(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
+int cmd_sgxs_sign(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_sgx_sign(int argc, char **argv);
+
+static const struct cmd commands[] = {
+	{ "info", cmd_info, "show the fields of a SIGSTRUCT or a signed file" },
+	{ "keygen", cmd_keygen, "generate an RSA-3072 signing key with exponent 3" },
+	{ "measure", cmd_measure, "print the MRENCLAVE of an enclave" },
+	{ "sgxs-sign", cmd_sgxs_sign, "Fortanix sgxs-sign compatible signing" },
+	{ "sgx_sign", cmd_sgx_sign, "Intel SGX SDK sgx_sign compatible sign, gendata, catsig, dump" },
+	{ "sign", cmd_sign, "sign an enclave (SGXS file or application)" },
+	{ "verify", cmd_verify, "check a SIGSTRUCT and the enclave it signs" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: ensign <command> [options]\n       ensign <command> --help\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(f, "  %-16s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nensign %s; see ensign(1) and ensign-<command>(1)\n", ENSIGN_VERSION);
+}
+
+static const struct cmd *find(const char *name)
+{
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static int finish(int rc)
+{
+	/* A full disk must be an error, not a silent success (git's run_builtin). */
+	if (fflush(stdout) || ferror(stdout) || fclose(stdout)) {
+		fprintf(stderr, "%s: cannot write standard output\n", cli_prog);
+		return rc ? rc : 1;
+	}
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	const char *base = argc > 0 ? strrchr(argv[0], '/') : NULL;
+	const struct cmd *c;
+
+	base = base ? base + 1 : (argc > 0 ? argv[0] : "ensign");
+	if (strcmp(base, "ensign") && (c = find(base))) {
+		cli_prog = c->name;
+		argv[0] = (char *)c->name;
+		return finish(c->fn(argc, argv));
+	}
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		if (argc > 2 && (c = find(argv[2]))) {
+			char *args[] = { (char *)c->name, "--help", NULL };
+
+			return finish(c->fn(2, args));
+		}
+		usage(stdout);
+		return finish(0);
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("ensign %s\n", ENSIGN_VERSION);
+		return finish(0);
+	}
+	c = find(argv[1]);
+	if (!c) {
+		fprintf(stderr, "ensign: '%s' is not a command\n", argv[1]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	return finish(c->fn(argc - 1, argv + 1));
+}

@@ -1,0 +1,115 @@
+/* Page-stream sinks: measurement, architectural rule checks, and fan-out. */
+#include <inttypes.h>
+#include "ensign/measure.h"
+#include "ensign/page.h"
+#include "ensign/util.h"
+
+static int measure_ecreate(void *ctx, uint32_t ssa, uint64_t size, struct ens_err *err)
+{
+	ens_measure_ecreate(ctx, ssa, size);
+	return 0;
+}
+
+static int measure_page(void *ctx, const struct ens_page *pg, struct ens_err *err)
+{
+	if (pg->added)
+		ens_measure_page(ctx, pg->offset, pg->secinfo_flags, pg->data, pg->eextend_mask);
+	return 0;
+}
+
+void ens_sink_measure(struct ens_sink *s, struct ens_measure *m)
+{
+	s->ctx = m;
+	s->ecreate = measure_ecreate;
+	s->page = measure_page;
+}
+
+static int check_ecreate(void *ctx, uint32_t ssa, uint64_t size, struct ens_err *err)
+{
+	struct ens_layout_check *c = ctx;
+
+	if (c->have_ecreate)
+		return ens_fail(err, ENS_E_FORMAT, "a second ECREATE");
+	if (!ens_is_pow2(size))
+		return ens_fail(err, ENS_E_FORMAT, "enclave size 0x%" PRIx64 " is not a power of two", size);
+	if (size < ENS_PAGE_SIZE)
+		return ens_fail(err, ENS_E_FORMAT, "enclave size 0x%" PRIx64 " is smaller than a page", size);
+	if (ssa == 0)
+		return ens_fail(err, ENS_E_FORMAT, "SSA frame size 0");
+	c->have_ecreate = true;
+	c->size = size;
+	return 0;
+}
+
+static int check_page(void *ctx, const struct ens_page *pg, struct ens_err *err)
+{
+	struct ens_layout_check *c = ctx;
+	uint64_t f = pg->secinfo_flags, type = (f & ENS_SECINFO_PT_MASK) >> ENS_SECINFO_PT_SHIFT;
+
+	if (!c->have_ecreate)
+		return ens_fail(err, ENS_E_FORMAT, "page at 0x%" PRIx64 " before ECREATE", pg->offset);
+	if (pg->offset & (ENS_PAGE_SIZE - 1))
+		return ens_fail(err, ENS_E_FORMAT, "page offset 0x%" PRIx64 " is not page-aligned", pg->offset);
+	if (pg->offset >= c->size)
+		return ens_fail(err, ENS_E_FORMAT, "page offset 0x%" PRIx64 " is outside the enclave (size 0x%" PRIx64 ")",
+				pg->offset, c->size);
+	if (c->strictly_increasing && c->any_page && pg->offset <= c->last)
+		return ens_fail(err, ENS_E_FORMAT, "page 0x%" PRIx64 " is not after page 0x%" PRIx64
+				" (pages must be in increasing address order, each added once)", pg->offset, c->last);
+	if (!pg->added) {
+		c->pages_eaug++;
+	} else {
+		if (f & ~(uint64_t)(ENS_SECINFO_PT_MASK | 7))
+			return ens_fail(err, ENS_E_FORMAT, "page 0x%" PRIx64 ": SECINFO flags 0x%" PRIx64
+					" have bits other than type and R/W/X", pg->offset, f);
+		if (type != ENS_PT_REG && type != ENS_PT_TCS)
+			return ens_fail(err, ENS_E_FORMAT, "page 0x%" PRIx64 ": page type %" PRIu64
+					" cannot be added (only REG and TCS)", pg->offset, type);
+		if (type == ENS_PT_TCS && (f & 7))
+			return ens_fail(err, ENS_E_FORMAT, "page 0x%" PRIx64 ": a TCS page must have R/W/X clear", pg->offset);
+		if (pg->eextend_mask & pg->unmeasured_mask)
+			return ens_fail(err, ENS_E_FORMAT, "page 0x%" PRIx64 ": a chunk is both measured and unmeasured",
+					pg->offset);
+		c->pages_added++;
+		if (pg->eextend_mask)
+			c->pages_measured++;
+	}
+	c->any_page = true;
+	c->last = pg->offset;
+	return 0;
+}
+
+void ens_sink_check(struct ens_sink *s, struct ens_layout_check *c, bool strictly_increasing)
+{
+	*c = (struct ens_layout_check){ .strictly_increasing = strictly_increasing };
+	s->ctx = c;
+	s->ecreate = check_ecreate;
+	s->page = check_page;
+}
+
+static int tee_ecreate(void *ctx, uint32_t ssa, uint64_t size, struct ens_err *err)
+{
+	struct ens_tee *t = ctx;
+
+	for (int i = 0; i < t->n; i++)
+		if (t->to[i]->ecreate(t->to[i]->ctx, ssa, size, err))
+			return -1;
+	return 0;
+}
+
+static int tee_page(void *ctx, const struct ens_page *pg, struct ens_err *err)
+{
+	struct ens_tee *t = ctx;
+
+	for (int i = 0; i < t->n; i++)
+		if (t->to[i]->page(t->to[i]->ctx, pg, err))
+			return -1;
+	return 0;
+}
+
+void ens_sink_tee(struct ens_sink *s, struct ens_tee *t)
+{
+	s->ctx = t;
+	s->ecreate = tee_ecreate;
+	s->page = tee_page;
+}
