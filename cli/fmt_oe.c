@@ -196,15 +196,15 @@ int oe_fmt_verify(const char *path, int argc, char **argv)
 		if (i == ENS_VC_ENCLAVEHASH) {
 			hex32(mr, hex);
 			hex32(s->enclavehash, want);
-			cli_errorf("'%s': MRENCLAVE mismatch: the image or its .oeinfo changed after signing "
-				   "(computed %s, SIGSTRUCT ENCLAVEHASH %s)", path, hex, want);
+			printf("FAIL %s: MRENCLAVE mismatch: the image or its .oeinfo changed after signing "
+			       "(computed %s, SIGSTRUCT ENCLAVEHASH %s)\n", path, hex, want);
 		} else {
-			cli_errorf("'%s': SIGSTRUCT: %s", path, rep.why[i]);
+			printf("FAIL %s: %s\n", path, rep.why[i]);
 		}
 	}
 	if (s->isvprodid != p.product_id || s->isvsvn != p.security_version || s->attributes != p.attributes) {
-		cli_errorf("'%s': SIGSTRUCT ISVPRODID/ISVSVN/ATTRIBUTES (%u/%u/0x%llx) differ from .oeinfo "
-			   "(%u/%u/0x%llx)", path, s->isvprodid, s->isvsvn, (unsigned long long)s->attributes,
+		printf("FAIL %s: SIGSTRUCT ISVPRODID/ISVSVN/ATTRIBUTES (%u/%u/0x%llx) differ from .oeinfo "
+		       "(%u/%u/0x%llx)\n", path, s->isvprodid, s->isvsvn, (unsigned long long)s->attributes,
 			   p.product_id, p.security_version, (unsigned long long)p.attributes);
 		rep.nfailed++;
 	}
@@ -215,10 +215,21 @@ int oe_fmt_verify(const char *path, int argc, char **argv)
 	ens_sigstruct_mrsigner(s, mrsigner);
 	hex32(mr, hex);
 	hex32(mrsigner, want);
-	printf("%s: OK (Open Enclave enclave, signature valid, MRENCLAVE matches)\n", path);
-	printf("mrenclave: %s\nmrsigner:  %s\n", hex, want);
+	printf("OK %s (Open Enclave enclave)\nmrenclave: %s (matches)\nmrsigner:  %s\n", path, hex, want);
 	rc = 0;
 out:
+	ens_oe_close(img);
+	return rc;
+}
+
+/* For `verify --sig S FILE`: MRENCLAVE from the file's own .oeinfo. */
+int oe_fmt_mrenclave(const char *path, uint8_t out[32], struct ens_err *err)
+{
+	struct ens_oe_image *img;
+	struct ens_oe_props p;
+	if (oe_cli_load(path, NULL, &img, &p, err) < 0)
+		return -1;
+	int rc = ens_oe_mrenclave(img, &p, out, NULL, err);
 	ens_oe_close(img);
 	return rc;
 }

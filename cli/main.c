@@ -13,11 +13,13 @@ int cmd_sign(int argc, char **argv);
 int cmd_sgxs_sign(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_sgx_sign(int argc, char **argv);
+int cmd_oesign(int argc, char **argv);
 
 static const struct cmd commands[] = {
 	{ "info", cmd_info, "show the fields of a SIGSTRUCT or a signed file" },
 	{ "keygen", cmd_keygen, "generate an RSA-3072 signing key with exponent 3" },
 	{ "measure", cmd_measure, "print the MRENCLAVE of an enclave" },
+	{ "oesign", cmd_oesign, "Open Enclave oesign compatible sign, digest, dump" },
 	{ "sgxs-sign", cmd_sgxs_sign, "Fortanix sgxs-sign compatible signing" },
 	{ "sgx_sign", cmd_sgx_sign, "Intel SGX SDK sgx_sign compatible sign, gendata, catsig, dump" },
 	{ "sign", cmd_sign, "sign an enclave (SGXS file or application)" },

@@ -14,5 +14,6 @@ bool oe_fmt_probe(const char *path, const uint8_t *head, size_t len, uint64_t fi
 int oe_fmt_measure(const char *path, int argc, char **argv, bool json);
 int oe_fmt_info(const char *path, int argc, char **argv, bool json);
 int oe_fmt_verify(const char *path, int argc, char **argv);
+int oe_fmt_mrenclave(const char *path, uint8_t out[32], struct ens_err *err);
 
 #endif

@@ -189,7 +189,7 @@ static int read_relocs(struct ens_oe_image *img, Elf *elf, const GElf_Shdr *dyn,
 static int read_sections(struct ens_oe_image *img, Elf *elf, struct ens_err *err)
 {
 	size_t shstrndx;
-	GElf_Shdr oeinfo = { 0 }, rela_dyn, rela_plt, dynsym;
+	GElf_Shdr oeinfo = { 0 }, rela_dyn = { 0 }, rela_plt = { 0 }, dynsym = { 0 };
 	bool have_oeinfo = false, have_dyn = false, have_plt = false, have_dynsym = false;
 	Elf_Scn *scn = NULL, *dynsym_scn = NULL, *dynamic_scn = NULL;
 
