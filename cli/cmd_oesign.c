@@ -68,9 +68,11 @@ static int parse(int argc, char **argv, struct oesign_args *a)
 	return 0;
 }
 
-/* Open the image and merge the .conf into its .oeinfo properties. */
-int oe_cli_load(const char *image, const char *conf, struct ens_oe_image **img, struct ens_oe_props *p,
-		struct ens_err *err)
+/* Open the image and merge the .conf into its .oeinfo properties as oesign
+ * does (even without a .conf: the IDs and flags are then reset). Without
+ * 'merge' and .conf, the properties are used as stored (a signed file). */
+int oe_cli_load(const char *image, const char *conf, bool merge, struct ens_oe_image **img,
+		struct ens_oe_props *p, struct ens_err *err)
 {
 	struct ens_oe_conf c;
 	if (conf && ens_oe_conf_load(conf, &c, err) < 0)
@@ -78,7 +80,7 @@ int oe_cli_load(const char *image, const char *conf, struct ens_oe_image **img, 
 	if (ens_oe_open(image, img, err) < 0)
 		return -1;
 	ens_oe_props_read(*img, p);
-	if (ens_oe_merge(p, conf ? &c : NULL, err) < 0) {
+	if ((conf || merge ? ens_oe_merge(p, conf ? &c : NULL, err) : ens_oe_validate(p, err)) < 0) {
 		ens_oe_close(*img);
 		*img = NULL;
 		return ens_err_prefix(err, "'%s'", image);
@@ -94,7 +96,7 @@ static int prepare(const struct oesign_args *a, struct ens_oe_image **img, struc
 	uint32_t date;
 	struct ens_sigstruct_fields f;
 
-	if (ens_date_resolve(a->date, &date, err) < 0 || oe_cli_load(a->image, a->conf, img, p, err) < 0)
+	if (ens_date_resolve(a->date, &date, err) < 0 || oe_cli_load(a->image, a->conf, true, img, p, err) < 0)
 		return -1;
 	if (ens_oe_mrenclave(*img, p, mr, NULL, err) < 0) {
 		ens_oe_close(*img);

@@ -3,7 +3,6 @@
  * .oeinfo (no .conf needed once signed) and checked against the SIGSTRUCT. */
 #include <fcntl.h>
 #include <gelf.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -49,17 +48,20 @@ static void hex32(const uint8_t *b, char out[65])
 	ens_hex(b, 32, out);
 }
 
-/* -c CONF: the settings an unsigned enclave will be signed with. */
+/* -c CONF: the settings an unsigned enclave will be signed with. The
+ * generic commands pass their whole argv (path, --json...): take only -c. */
 static int parse_conf_arg(int argc, char **argv, const char **conf)
 {
-	static const struct option longopts[] = { { "config-file", required_argument, 0, 'c' }, { 0, 0, 0, 0 } };
-	int c;
 	*conf = NULL;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
-		if (c != 'c')
-			return cli_usage_error("usage: ensign measure|info OE_ENCLAVE [-c CONF]", "unknown option");
-		*conf = optarg;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config-file")) {
+			if (i + 1 >= argc)
+				return cli_usage_error("usage: ensign measure|info OE_ENCLAVE [-c CONF]",
+						       "%s needs a file", argv[i]);
+			*conf = argv[++i];
+		} else if (!strncmp(argv[i], "--config-file=", 14)) {
+			*conf = argv[i] + 14;
+		}
 	}
 	return 0;
 }
@@ -68,7 +70,7 @@ static int load_measured(const char *path, const char *conf, struct ens_oe_image
 			 struct ens_oe_props *p, uint8_t mr[32], struct ens_oe_layout *lay)
 {
 	struct ens_err err = { 0 };
-	if (oe_cli_load(path, conf, img, p, &err) < 0) {
+	if (oe_cli_load(path, conf, false, img, p, &err) < 0) {
 		if (!conf && strstr(err.msg, "invalid enclave property"))
 			cli_note("an unsigned Open Enclave image needs its .conf: add -c CONF");
 		return cli_error(&err);
@@ -136,8 +138,9 @@ int oe_fmt_info(const char *path, int argc, char **argv, bool json)
 		       (unsigned long long)l.reloc_size, (unsigned long long)l.heap_rva,
 		       (unsigned long long)l.enclave_size, hex, sig ? "true" : "false");
 		if (sig) {
-			printf(", \"sigstruct\": ");
-			cli_print_sigstruct(s, true, "");
+			printf(", \"sigstruct\": {");
+			cli_json_sigstruct_members(s);
+			printf("}");
 		}
 		printf("}\n");
 	} else {
@@ -227,7 +230,7 @@ int oe_fmt_mrenclave(const char *path, uint8_t out[32], struct ens_err *err)
 {
 	struct ens_oe_image *img;
 	struct ens_oe_props p;
-	if (oe_cli_load(path, NULL, &img, &p, err) < 0)
+	if (oe_cli_load(path, NULL, false, &img, &p, err) < 0)
 		return -1;
 	int rc = ens_oe_mrenclave(img, &p, out, NULL, err);
 	ens_oe_close(img);

@@ -5,9 +5,10 @@
 
 #include "ensign/oe.h"
 
-/* Open image and merge conf (may be NULL) into its .oeinfo properties. */
-int oe_cli_load(const char *image, const char *conf, struct ens_oe_image **img, struct ens_oe_props *p,
-		struct ens_err *err);
+/* Open image and merge conf into its .oeinfo properties; with conf NULL,
+ * merge (oesign sign) or take them as stored (a signed file). */
+int oe_cli_load(const char *image, const char *conf, bool merge, struct ens_oe_image **img,
+		struct ens_oe_props *p, struct ens_err *err);
 int cmd_oesign(int argc, char **argv);
 
 bool oe_fmt_probe(const char *path, const uint8_t *head, size_t len, uint64_t file_size);
