@@ -217,7 +217,9 @@ int ens_oe_mrenclave(const struct ens_oe_image *img, const struct ens_oe_props *
 		     struct ens_oe_layout *lay, struct ens_err *err)
 {
 	struct ens_measure *m = malloc(sizeof(*m));
-	struct ens_sink sink;
+	struct ens_sink sink, msink, csink;
+	struct ens_layout_check check;
+	struct ens_tee tee = { .to = { &csink, &msink }, .n = 2 };
 	int rc = -1;
 
 	if (!m)
@@ -226,7 +228,11 @@ int ens_oe_mrenclave(const struct ens_oe_image *img, const struct ens_oe_props *
 		free(m);
 		return -1;
 	}
-	ens_sink_measure(&sink, m);
+	/* The architectural checker runs first: a page outside the enclave or
+	 * added twice is a front-end bug, never a measurement. */
+	ens_sink_measure(&msink, m);
+	ens_sink_check(&csink, &check, true);
+	ens_sink_tee(&sink, &tee);
 	if (ens_oe_stream(img, p, &sink, lay, err) == 0 && ens_measure_final(m, mrenclave, err) == 0)
 		rc = 0;
 	ens_measure_free(m);

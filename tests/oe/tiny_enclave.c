@@ -1,6 +1,6 @@
 /* A tiny Open Enclave-style test enclave for ensign's tests (not runnable):
  * the .oeinfo layout of OE_SET_ENCLAVE_SGX with OE's placeholder settings,
- * the symbols oesign patches, TLS data and a RELATIVE relocation.
+ * the symbols oesign patches, .tdata and .tbss and a RELATIVE relocation.
  * Build: see Makefile.tiny (the committed tiny_enclave.so is its output). */
 #include <stdint.h>
 
@@ -27,14 +27,16 @@ const struct oe_props oe_enclave_properties_sgx = {
 
 __attribute__((visibility("default"))) uint64_t _enclave_rva, _reloc_rva, _reloc_size;
 __attribute__((visibility("default"))) uint64_t _tdata_rva, _tdata_size, _tdata_align;
-__attribute__((visibility("default"))) uint64_t _td_from_tcs_offset;
+__attribute__((visibility("default"))) uint64_t _tbss_size, _tbss_align, _td_from_tcs_offset;
 
 __thread uint64_t tls_counter = 42;
+__thread char tls_scratch[5000] __attribute__((aligned(64)));	/* .tbss */
 static const char greeting[] = "hello from a tiny enclave";
 const char *greeting_ptr = greeting;	/* a RELATIVE relocation */
 
 __attribute__((visibility("default"))) void _start(void)
 {
+	tls_scratch[tls_counter] = 1;
 	for (;;)
 		__asm__ volatile("ud2");
 }
