@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "cli.h"
+#include "cli_app.h"
 
 int cli_sigstruct_info(const char *path, int argc, char **argv, bool json);
 int cli_sgxs_measure(const char *path, int argc, char **argv, bool json);
@@ -44,6 +45,9 @@ static const struct cli_format formats[] = {
 	{ .name = "intel-sdk", .probe = cli_intel_probe, .measure = cli_intel_measure, .info = cli_intel_info,
 	  .verify = cli_intel_verify, .mrenclave = cli_intel_mrenclave },
 	{ .name = "sigstruct", .probe = probe_sigstruct, .info = cli_sigstruct_info },
+	/* ELF rows with more specific probes (Intel SDK, OE) go above this one */
+	{ .name = "application", .probe = fmt_app_probe, .measure = fmt_app_measure, .info = fmt_app_info,
+	  .verify = fmt_app_verify },
 };
 
 const struct cli_format *cli_format_detect(const char *path, struct ens_err *err)
