@@ -167,7 +167,8 @@ static int read_relocs(struct ens_oe_image *img, Elf *elf, const GElf_Shdr *dyn,
 			break;
 		case R_X86_64_TPOFF64: {
 			uint64_t idx = ELF64_R_SYM(r.r_info);
-			if (!dynsym || !dynsym->sh_entsize || idx >= dynsym->sh_size / dynsym->sh_entsize)
+			if (!dynsym || dynsym->sh_entsize != sizeof(Elf64_Sym) ||
+			    idx >= dynsym->sh_size / dynsym->sh_entsize)
 				return ens_fail(err, ENS_E_FORMAT, "'%s': TPOFF64 relocation at 0x%llx names "
 						"no symbol", img->path, (unsigned long long)r.r_offset);
 			Elf64_Sym sym;
