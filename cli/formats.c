@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "cli.h"
+#include "cli_app.h"
 
 int cli_sigstruct_info(const char *path, int argc, char **argv, bool json);
 int cli_sgxs_measure(const char *path, int argc, char **argv, bool json);
@@ -30,6 +31,9 @@ static const struct cli_format formats[] = {
 	{ .name = "sgxs", .probe = probe_sgxs, .measure = cli_sgxs_measure, .info = cli_sgxs_info,
 	  .verify = cli_sgxs_verify, .mrenclave = cli_sgxs_mrenclave },
 	{ .name = "sigstruct", .probe = probe_sigstruct, .info = cli_sigstruct_info },
+	/* ELF rows with more specific probes (Intel SDK, OE) go above this one */
+	{ .name = "application", .probe = fmt_app_probe, .measure = fmt_app_measure, .info = fmt_app_info,
+	  .verify = fmt_app_verify },
 };
 
 const struct cli_format *cli_format_detect(const char *path, struct ens_err *err)
