@@ -32,12 +32,12 @@ static int open_app(const struct ens_oci_image *img, struct ens_oci_file *f, str
 		    struct ens_err *err)
 {
 	char name[300];
+	int r;
 
 	snprintf(name, sizeof name, "/%s", f->path);
-	if (ens_app_open_buffer(app, name, f->data, f->len, err))
-		return ens_err_prefix(err, "'%s'", img->ref.text);
-	f->data = NULL;
-	return 0;
+	r = ens_app_open_buffer(app, name, f->data, f->len, err);
+	f->data = NULL;	/* taken over, even on failure */
+	return r ? ens_err_prefix(err, "'%s'", img->ref.text) : 0;
 }
 
 static int load(const char *ref, struct ens_oci_image *img, struct ens_oci_file **files, size_t *n,
