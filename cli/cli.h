@@ -73,10 +73,19 @@ int cli_sign_sigstruct(struct ens_sigstruct *s, const struct cli_sign_opts *o, s
 
 /* The key options every signing command shares.
  * keyspec: NULL or "" = built-in debug key (warns), "debug" = the same,
- * a path = PEM file. (Later: "pkcs11:" URIs.) production with the debug key
+ * a path = PEM file, "pkcs11:..." = a key on a token (cli_open_pkcs11). production with the debug key
  * is an error. Prints warnings (world-readable key, debug key) itself. */
 int cli_open_signer(const char *keyspec, bool production, struct ens_signer **out,
 		    struct ens_err *err);
+
+/* PKCS#11 (cli/pkcs11_cli.c). Module: module (--pkcs11-module), else
+ * module-path= in the URI, else ENSIGN_PKCS11_MODULE; the PIN is asked on the
+ * terminal (no echo) when the URI and ENSIGN_PKCS11_PIN give none. */
+int cli_open_pkcs11(const char *uri, const char *module, struct ens_signer **out,
+		    struct ens_err *err);
+/* ensign keygen --pkcs11 URI: generate on the token, print MRSIGNER, and write
+ * the public key PEM to pubout when not NULL. Returns the exit status. */
+int cli_keygen_pkcs11(const char *uri, const char *module, const char *pubout);
 
 /* Write a 1808-byte SIGSTRUCT atomically to path (mode 0644). */
 int cli_write_sigstruct(const char *path, const struct ens_sigstruct *s, struct ens_err *err);

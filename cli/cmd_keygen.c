@@ -4,7 +4,8 @@
 #include <sys/stat.h>
 #include "cli.h"
 
-static const char usage[] = "ensign keygen [-o FILE] [--force]";
+static const char usage[] = "ensign keygen [-o FILE] [--force]\n"
+			    "       ensign keygen --pkcs11 URI [--pkcs11-module PATH] [--pubout PUB.pem]";
 
 int cmd_keygen(int argc, char **argv)
 {
@@ -12,10 +13,14 @@ int cmd_keygen(int argc, char **argv)
 		{ "output", required_argument, 0, 'o' },
 		{ "force", no_argument, 0, 'f' },
 		{ "help", no_argument, 0, 'h' },
+		{ "pkcs11", required_argument, 0, 'P' },
+		{ "pkcs11-module", required_argument, 0, 'M' },
+		{ "pubout", required_argument, 0, 'U' },
 		{ 0, 0, 0, 0 },
 	};
 	const char *out = "ensign-key.pem";
-	bool force = false;
+	bool force = false, out_given = false;
+	const char *pkcs11 = NULL, *pkcs11_module = NULL, *pubout = NULL;
 	struct ens_signer *s;
 	struct ens_err err;
 	struct stat st;
@@ -27,12 +32,17 @@ int cmd_keygen(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:fh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'o': out = optarg; break;
+		case 'o': out = optarg; out_given = true; break;
+		case 'P': pkcs11 = optarg; break;
+		case 'M': pkcs11_module = optarg; break;
+		case 'U': pubout = optarg; break;
 		case 'f': force = true; break;
 		case 'h':
 			printf("usage: %s\n\nGenerates an RSA-3072 private key with public exponent 3 (what SGX requires)\n"
 			       "as PEM (PKCS#8) in FILE (default ensign-key.pem), mode 0600. An existing file is\n"
-			       "kept unless --force. Prints the key's MRSIGNER.\n", usage);
+			       "kept unless --force. Prints the key's MRSIGNER.\n"
+			       "With --pkcs11 URI the key pair is generated on a PKCS#11 token instead (object=\n"
+			       "and/or id= name it); --pubout writes its public key as PEM.\n", usage);
 			return 0;
 		default:
 			return cli_usage_error(usage, "keygen: unknown option '%s'", argv[optind - 1]);
@@ -40,6 +50,12 @@ int cmd_keygen(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error(usage, "keygen: unexpected argument '%s'", argv[optind]);
+	if (pkcs11 && (out_given || force))
+		return cli_usage_error(usage, "keygen: -o and --force do not apply to --pkcs11 (see --pubout)");
+	if (!pkcs11 && (pkcs11_module || pubout))
+		return cli_usage_error(usage, "keygen: --pkcs11-module and --pubout go with --pkcs11 URI");
+	if (pkcs11)
+		return cli_keygen_pkcs11(pkcs11, pkcs11_module, pubout);
 	if (!force && lstat(out, &st) == 0)
 		return cli_errorf("'%s' exists; not overwriting a key (use --force)", out);
 	if (ens_keygen_pem(out, &err))

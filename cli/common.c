@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "cli.h"
+#include "ensign/pkcs11.h"
 
 int cli_open_signer(const char *keyspec, bool production, struct ens_signer **out, struct ens_err *err)
 {
@@ -19,6 +20,8 @@ int cli_open_signer(const char *keyspec, bool production, struct ens_signer **ou
 		cli_warn("signing with the built-in debug key (MRSIGNER is public; debug enclaves only)");
 		return 0;
 	}
+	if (ens_pkcs11_is_uri(keyspec))
+		return cli_open_pkcs11(keyspec, NULL, out, err);
 	if (ens_signer_open_pem(out, keyspec, NULL, warning, sizeof warning, err))
 		return -1;
 	if (warning[0])

@@ -11,6 +11,11 @@ int cli_sigstruct_info(const char *path, int argc, char **argv, bool json);
 int cli_sgxs_measure(const char *path, int argc, char **argv, bool json);
 int cli_sgxs_verify(const char *path, int argc, char **argv);
 int cli_sgxs_mrenclave(const char *path, uint8_t out[32], struct ens_err *err);
+bool cli_intel_probe(const char *path, const uint8_t *h, size_t n, uint64_t size);
+int cli_intel_measure(const char *path, int argc, char **argv, bool json);
+int cli_intel_info(const char *path, int argc, char **argv, bool json);
+int cli_intel_verify(const char *path, int argc, char **argv);
+int cli_intel_mrenclave(const char *path, uint8_t out[32], struct ens_err *err);
 
 static bool probe_sgxs(const char *path, const uint8_t *h, size_t n, uint64_t size)
 {
@@ -30,6 +35,8 @@ static bool probe_sigstruct(const char *path, const uint8_t *h, size_t n, uint64
 static const struct cli_format formats[] = {
 	{ .name = "sgxs", .probe = probe_sgxs, .measure = cli_sgxs_measure, .info = cli_sgxs_info,
 	  .verify = cli_sgxs_verify, .mrenclave = cli_sgxs_mrenclave },
+	{ .name = "intel-sdk", .probe = cli_intel_probe, .measure = cli_intel_measure, .info = cli_intel_info,
+	  .verify = cli_intel_verify, .mrenclave = cli_intel_mrenclave },
 	{ .name = "sigstruct", .probe = probe_sigstruct, .info = cli_sigstruct_info },
 	/* ELF rows with more specific probes (Intel SDK, OE) go above this one */
 	{ .name = "application", .probe = fmt_app_probe, .measure = fmt_app_measure, .info = fmt_app_info,

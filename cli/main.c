@@ -14,6 +14,7 @@ int cmd_measure(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_sgxs_sign(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_sgx_sign(int argc, char **argv);
 
 static const struct cmd commands[] = {
 	{ "check", cmd_check, "start-up check: compare a configuration with a signed application" },
@@ -22,6 +23,7 @@ static const struct cmd commands[] = {
 	{ "keygen", cmd_keygen, "generate an RSA-3072 signing key with exponent 3" },
 	{ "measure", cmd_measure, "print the MRENCLAVE of an enclave" },
 	{ "sgxs-sign", cmd_sgxs_sign, "Fortanix sgxs-sign compatible signing" },
+	{ "sgx_sign", cmd_sgx_sign, "Intel SGX SDK sgx_sign compatible sign, gendata, catsig, dump" },
 	{ "sign", cmd_sign, "sign an enclave (SGXS file or application)" },
 	{ "verify", cmd_verify, "check a SIGSTRUCT and the enclave it signs" },
 };

@@ -30,6 +30,30 @@ struct ens_signer {
  * when the file is readable by group or others. */
 int ens_signer_open_pem(struct ens_signer **out, const char *path, const char *passphrase,
 			char *warning, size_t warning_len, struct ens_err *err);
+/* A key on a PKCS#11 token named by an RFC 7512 URI ("pkcs11:token=...;
+ * object=..."); see include/ensign/pkcs11.h for the module and PIN options.
+ * Checks the token key is 3072-bit with exponent 3 before any signing. */
+struct ens_pkcs11_opts;
+int ens_signer_open_pkcs11(struct ens_signer **out, const char *uri,
+			   const struct ens_pkcs11_opts *o, struct ens_err *err);
+/* Run CMD through /bin/sh with msg on its standard input; its standard output
+ * must be exactly the 384-byte signature (big-endian, or little-endian when
+ * little_endian). The signature is not checked here. */
+int ens_sign_command_run(const char *cmd, const uint8_t *msg, size_t len, bool little_endian,
+			 uint8_t sig_be[384], struct ens_err *err);
+/* Why an external signature (two-step, --sign-command) fails, so that each
+ * cause gets its own message. */
+enum ens_extsig {
+	ENS_EXTSIG_OK,
+	ENS_EXTSIG_OTHER_DATA,		/* the key's signature, over other bytes */
+	ENS_EXTSIG_OTHER_KEY,		/* not this key's (or damaged) */
+	ENS_EXTSIG_REVERSED,		/* valid once byte-reversed: wrong endianness */
+};
+enum ens_extsig ens_extsig_classify(const uint8_t modulus_be[384], const uint8_t *msg, size_t len,
+				    const uint8_t sig_be[384]);
+/* SubjectPublicKeyInfo PEM for modulus n, e = 3 (malloc'd, NUL-terminated). */
+int ens_pubkey_pem_from_modulus(const uint8_t modulus_be[384], char **pem, size_t *len,
+				struct ens_err *err);
 /* The project's built-in debug key (published MRSIGNER in README.md). */
 int ens_signer_open_debug(struct ens_signer **out, struct ens_err *err);
 int ens_signer_sign(struct ens_signer *s, const uint8_t *msg, size_t len, uint8_t sig_be[384],

@@ -1,0 +1,486 @@
+/* Intel SDK front end, stage 1b: what sgx_sign 2.26 derives from the ELF and
+ * the config (intel-sdk-format.md §4, §6-§9): layout table, TCS and
+ * g_global_data templates, patch table, the measured 3.x metadata, the SGX1
+ * compatible 1.x copy and the SIGSTRUCT fields. */
+#include <stdlib.h>
+#include <string.h>
+#include "ensign/intel_sdk.h"
+#include "ensign/util.h"
+
+#define PAGE 4096ull
+#define ROUND(x) (((x) + PAGE - 1) & ~(PAGE - 1))
+#define MAXL 64
+
+struct tab {
+	struct ens_intel_layout l[MAXL];
+	int n;
+	uint64_t rva;
+	bool overflow;
+};
+
+static struct ens_intel_layout *add(struct tab *t, uint16_t id, uint16_t attr, uint64_t pages, uint64_t si)
+{
+	if (t->n == MAXL || pages > UINT32_MAX) {
+		t->overflow = true;
+		return &t->l[MAXL - 1];
+	}
+	struct ens_intel_layout *l = &t->l[t->n++];
+	*l = (struct ens_intel_layout){.id = id, .attributes = attr, .page_count = (uint32_t)pages, .rva = t->rva,
+				       .si_flags = si};
+	if (t->rva + pages * PAGE < t->rva)
+		t->overflow = true;
+	t->rva += pages * PAGE;
+	return l;
+}
+
+static void add_group(struct tab *t, uint16_t id, int count, uint64_t times)
+{
+	uint64_t step = 0;
+	for (int i = t->n - count; i < t->n; i++)
+		step += (uint64_t)t->l[i].page_count * PAGE;
+	if (t->n == MAXL || times > UINT32_MAX) {
+		t->overflow = true;
+		return;
+	}
+	struct ens_intel_layout *l = &t->l[t->n++];
+	*l = (struct ens_intel_layout){.id = id, .attributes = (uint16_t)count, .page_count = (uint32_t)times,
+				       .rva = step};
+	t->rva += times * step;
+}
+
+enum thread_kind { T_UTILITY, T_KEPT, T_EREMOVE, T_DYN };
+
+struct params {
+	uint64_t stack_min_pages, stack_extra_pages, ssa, td_pages;
+};
+
+/* One thread context (template T); returns its entry count. */
+static int add_thread(struct tab *t, const struct params *p, enum thread_kind k)
+{
+	int n0 = t->n;
+	uint16_t base = ENS_PA_EADD | ENS_PA_EEXTEND;
+	uint16_t other = k == T_DYN ? (ENS_PA_POST_ADD | ENS_PA_DYN_THREAD) : k == T_EREMOVE ? (base | ENS_PA_EREMOVE) : base;
+	uint16_t dyn = k == T_DYN ? 10 : 0;
+	add(t, ENS_LAYOUT_GUARD, 0, 16, 0);
+	if (p->stack_extra_pages) {
+		uint16_t a = base | ENS_PA_GROW_DOWN;
+		if (k == T_UTILITY)
+			a |= ENS_PA_POST_ADD | ENS_PA_POST_REMOVE;
+		else if (k == T_EREMOVE)
+			a |= ENS_PA_EREMOVE;
+		else if (k == T_DYN)
+			a = ENS_PA_POST_ADD | ENS_PA_GROW_DOWN;
+		add(t, ENS_LAYOUT_STACK_MAX + dyn, a, p->stack_extra_pages, 0x203)->content_size = 0xCCCCCCCC;
+	}
+	add(t, ENS_LAYOUT_STACK_MIN + dyn, other, p->stack_min_pages, 0x203)->content_size = 0xCCCCCCCC;
+	add(t, ENS_LAYOUT_GUARD, 0, 16, 0);
+	add(t, ENS_LAYOUT_TCS + dyn, other, 1, ENS_SECINFO_TCS)->content_size = 72;
+	add(t, ENS_LAYOUT_SSA + dyn, other, 2 * p->ssa, 0x203);
+	add(t, ENS_LAYOUT_GUARD, 0, 16, 0);
+	add(t, ENS_LAYOUT_TD + dyn, other, p->td_pages, 0x203);
+	return t->n - n0;
+}
+
+static uint64_t round_to(uint64_t x, uint64_t a) { return (x + a - 1) / a * a; }
+static uint64_t asz(uint64_t sz) { uint64_t r = round_to(sz + 8, 8); return r < 16 ? 16 : r; }
+static uint64_t node(uint64_t pages) { return 80 + 32 + asz(round_to(pages, 8) / 8); }
+
+static uint64_t bk_overhead(const struct ens_intel_elf *e, const uint64_t *v, const struct params *p,
+			    uint64_t minpool, uint64_t eremove, int tentries)
+{
+	uint64_t ov = 0, E = 80;
+	if (v[EIO_USERREGION]) {
+		uint64_t u = ROUND(v[EIO_USERREGION] >> 15);
+		ov += u < 0x1000 ? 0x1000 : u;
+	}
+	ov += node(v[EIO_HEAPMIN] / PAGE);
+	if (v[EIO_HEAPINIT] > v[EIO_HEAPMIN])
+		ov += node((v[EIO_HEAPINIT] - v[EIO_HEAPMIN]) / PAGE);
+	if (v[EIO_HEAPMAX] > v[EIO_HEAPINIT])
+		ov += node((v[EIO_HEAPMAX] - v[EIO_HEAPINIT]) / PAGE);
+	ov += node(v[EIO_RSRVMIN] / PAGE);
+	if (v[EIO_RSRVINIT] > v[EIO_RSRVMIN])
+		ov += node((v[EIO_RSRVINIT] - v[EIO_RSRVMIN]) / PAGE);
+	if (v[EIO_RSRVMAX] > v[EIO_RSRVINIT])
+		ov += node((v[EIO_RSRVMAX] - v[EIO_RSRVINIT]) / PAGE);
+	uint64_t nr = E + node(p->stack_min_pages) + (p->stack_extra_pages ? node(p->stack_extra_pages) : 0) + E +
+		      node(1) + node(2 * p->ssa) + E + node(p->td_pages);
+	uint64_t r = E * (uint64_t)tentries;
+	ov += (1 + minpool) * nr;
+	ov += (1 + eremove) * r;
+	if (v[EIO_TCSMAXNUM] > minpool + 1)
+		ov += (v[EIO_TCSMAXNUM] - minpool) * nr;
+	for (int i = 0; i < e->nseg; i++)
+		ov += node(ROUND(e->seg[i].memsz) / PAGE);
+	ov += E;
+	return round_to(ov + 32, 0x10000);
+}
+
+static int xsave_size(uint64_t xfrm, uint32_t *out, struct ens_err *err)
+{
+	static const struct { uint64_t bits; uint32_t size; } rows[] = {
+		{0x3, 576}, {0x6, 832}, {0x18, 1088}, {0xE6, 2688}, {0x200, 2752}, {0x60000, 11008}};
+	if (!xfrm || (xfrm & ~0x602FFull))
+		return ens_fail(err, ENS_E_FORMAT, "XFRM 0x%llx is not a supported feature set", (unsigned long long)xfrm);
+	*out = 0;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		if ((xfrm & rows[i].bits) == rows[i].bits)
+			*out = rows[i].size;
+	if (!*out)
+		return ens_fail(err, ENS_E_FORMAT, "XFRM 0x%llx lacks the legacy x87/SSE state", (unsigned long long)xfrm);
+	return 0;
+}
+
+static void sigstruct_fields(struct ens_sigstruct_fields *f, const struct ens_intel_elf *e, const uint64_t *v)
+{
+	memset(f, 0, sizeof(*f));
+	f->header_type = v[EIO_RELEASETYPE] ? 0x80000000u : 0;
+	f->vendor = v[EIO_INTELSIGNED] ? 0x8086 : 0;
+	f->swdefined = (uint32_t)v[EIO_HW];
+	f->miscselect = (uint32_t)(v[EIO_MISCSELECT] & v[EIO_MISCMASK]);
+	f->miscmask = (uint32_t)v[EIO_MISCMASK];
+	uint64_t feat = (v[EIO_PROVISIONKEY] ? ENS_ATTR_PROVISIONKEY : 0) | (v[EIO_LAUNCHKEY] ? ENS_ATTR_EINITTOKEN_KEY : 0) |
+			(v[EIO_ENABLEKSS] ? ENS_ATTR_KSS : 0) | (v[EIO_AEXNOTIFY] ? ENS_ATTR_AEXNOTIFY : 0);
+	f->attributes = (e->is64 ? ENS_ATTR_MODE64BIT : 0) | feat;
+	f->attributes_mask = 0xFF00FFFFFFFFFFFDull | feat | (v[EIO_DISABLEDEBUG] ? ENS_ATTR_DEBUG : 0);
+	f->xfrm = 0x3 | (v[EIO_PKRU] == 1 ? 0x200 : 0) | (v[EIO_AMX] == 1 ? 0x60000 : 0);
+	f->xfrm_mask = 0xFFFFFFFFFFFFFF1Bull & ~(v[EIO_PKRU] == 2 ? 0x200ull : 0) & ~(v[EIO_AMX] == 2 ? 0x60000ull : 0);
+	ens_put_le64(f->isvfamilyid, v[EIO_FAMILYID_L]);
+	ens_put_le64(f->isvfamilyid + 8, v[EIO_FAMILYID_H]);
+	ens_put_le64(f->isvextprodid, v[EIO_EXTPRODID_L]);
+	ens_put_le64(f->isvextprodid + 8, v[EIO_EXTPRODID_H]);
+	f->isvprodid = (uint16_t)v[EIO_PRODID];
+	f->isvsvn = (uint16_t)v[EIO_ISVSVN];
+}
+
+static enum ens_intel_kind select_kind(const uint64_t *v, uint64_t minpool, const char **note)
+{
+	bool dynamic = v[EIO_HEAPMIN] != v[EIO_HEAPINIT] || v[EIO_HEAPINIT] != v[EIO_HEAPMAX] ||
+		       v[EIO_STACKMIN] != v[EIO_STACKMAX] || v[EIO_RSRVMIN] != v[EIO_RSRVINIT] ||
+		       v[EIO_RSRVINIT] != v[EIO_RSRVMAX] || v[EIO_TCSMAXNUM] != minpool + 1;
+	bool sel = v[EIO_MISCSELECT] & 1, mask = v[EIO_MISCMASK] & 1;
+	if (v[EIO_USERREGION]) {
+		*note = "UserRegionSize requires the enclave to be run on an SGX2 platform";
+		return ENS_INTEL_SGX2;
+	}
+	if (dynamic && !sel) {
+		*note = "dynamic settings with MiscSelect[0]=0: an SGX1 enclave that cannot use dynamic features "
+			"(set MiscMask[0]=0 and MiscSelect[0]=1 to run on both SGX1 and SGX2)";
+		return ENS_INTEL_SGX1;
+	}
+	if (dynamic && mask) {
+		*note = "an SGX2-only enclave";
+		return ENS_INTEL_SGX2;
+	}
+	if (dynamic) {
+		*note = "the enclave can run on both SGX1 and SGX2 platforms";
+		return ENS_INTEL_SGX2_SGX1;
+	}
+	*note = sel ? "no dynamic settings: an SGX1 enclave (MiscSelect[0]=1 is not needed)" : "an SGX1-only enclave";
+	return ENS_INTEL_SGX1;
+}
+
+static int first(const struct tab *t, uint16_t id)
+{
+	for (int i = 0; i < t->n; i++)
+		if (t->l[i].id == id)
+			return i;
+	return -1;
+}
+
+int ens_intel_build(struct ens_intel_build *b, const struct ens_intel_elf *e,
+		    const struct ens_intel_config *cfg, struct ens_err *err)
+{
+	const uint64_t *v = cfg->v;
+	memset(b, 0, sizeof(*b));
+	if (v[EIO_OSSLFIPS] || v[EIO_IPPFIPS])
+		return ens_fail(err, ENS_E_UNSUPPORTED, "EnableIPPFIPS and EnableOSSLFIPS are not supported");
+	sigstruct_fields(&b->fields, e, v);
+	const struct ens_sigstruct_fields *f = &b->fields;
+	uint64_t meta_xfrm = ~f->xfrm_mask | (f->xfrm & f->xfrm_mask);
+	uint32_t xsave;
+	if (xsave_size(meta_xfrm, &xsave, err))
+		return -1;
+	struct params p = {v[EIO_STACKMIN] / PAGE, (v[EIO_STACKMAX] - v[EIO_STACKMIN]) / PAGE,
+			   ROUND(xsave + 184ull) / PAGE, 1 + (e->has_tls ? ROUND(e->tls_size) / PAGE : 0)};
+	uint64_t tcs_num = v[EIO_TCSNUM], tcs_max = v[EIO_TCSMAXNUM];
+	uint64_t minpool = v[EIO_TCSMINPOOL] < tcs_num - 1 ? v[EIO_TCSMINPOOL] : tcs_num - 1;
+	uint64_t eremove = tcs_num - 1 - minpool;
+	b->kind = select_kind(v, minpool, &b->kind_note);
+	bool sgx2 = b->kind != ENS_INTEL_SGX1;
+	bool elrange = cfg->set[EIO_ELRANGESIZE];
+	uint64_t delta = elrange ? v[EIO_IMAGEADDR] - v[EIO_ELRANGESTART] : 0;
+
+	struct tab *t = calloc(1, sizeof(*t));
+	if (!t)
+		return ens_fail(err, ENS_E_NOMEM, "out of memory");
+	int rc = -1;
+	t->rva = e->image_end;
+	add(t, ENS_LAYOUT_HEAP_MIN, ENS_PA_EADD, v[EIO_HEAPMIN] / PAGE, 0x203);
+	if (v[EIO_HEAPINIT] > v[EIO_HEAPMIN])
+		add(t, ENS_LAYOUT_HEAP_INIT, ENS_PA_EADD | ENS_PA_POST_ADD | ENS_PA_POST_REMOVE,
+		    (v[EIO_HEAPINIT] - v[EIO_HEAPMIN]) / PAGE, 0x203);
+	if (v[EIO_HEAPMAX] > v[EIO_HEAPINIT])
+		add(t, ENS_LAYOUT_HEAP_MAX, ENS_PA_POST_ADD, (v[EIO_HEAPMAX] - v[EIO_HEAPINIT]) / PAGE, 0x203);
+	int u0 = t->n;
+	int tn = add_thread(t, &p, T_UTILITY);
+	if (minpool) {
+		add_thread(t, &p, T_KEPT);
+		if (minpool > 1)
+			add_group(t, ENS_LAYOUT_THREAD_GROUP, tn, minpool - 1);
+	}
+	if (eremove) {
+		add_thread(t, &p, T_EREMOVE);
+		if (eremove > 1)
+			add_group(t, ENS_LAYOUT_THREAD_GROUP, tn, eremove - 1);
+	}
+	if (tcs_max > minpool + 1) {
+		add_thread(t, &p, T_DYN);
+		add_group(t, ENS_LAYOUT_THREAD_GROUP_DYN, tn, tcs_max - minpool - 1);
+	}
+	if (v[EIO_RSRVMAX] || v[EIO_RSRVMIN] || v[EIO_RSRVINIT]) {
+		uint64_t si = v[EIO_RSRVEXEC] ? 0x207 : 0x203;
+		add(t, ENS_LAYOUT_RSRV_MIN, ENS_PA_EADD, v[EIO_RSRVMIN] / PAGE, si);
+		if (v[EIO_RSRVINIT] > v[EIO_RSRVMIN])
+			add(t, ENS_LAYOUT_RSRV_INIT, ENS_PA_EADD | ENS_PA_POST_ADD | ENS_PA_POST_REMOVE,
+			    (v[EIO_RSRVINIT] - v[EIO_RSRVMIN]) / PAGE, si);
+		if (v[EIO_RSRVMAX] > v[EIO_RSRVINIT])
+			add(t, ENS_LAYOUT_RSRV_MAX, ENS_PA_POST_ADD, (v[EIO_RSRVMAX] - v[EIO_RSRVINIT]) / PAGE, 0x203);
+	}
+	uint64_t edmm = 0;
+	if (sgx2) {
+		edmm = bk_overhead(e, v, &p, minpool, eremove, tn);
+		add(t, ENS_LAYOUT_USER_REGION, ENS_PA_POST_ADD, (v[EIO_USERREGION] + edmm + 0x10000) / PAGE, 0x203);
+	}
+	uint64_t end = t->rva;
+	uint64_t enclave_size = ens_next_pow2(end);
+	uint64_t limit = e->is64 ? UINT64_MAX : UINT32_MAX;
+	if (t->overflow || !enclave_size || enclave_size > limit) {
+		ens_fail(err, ENS_E_FORMAT, "'%s': the enclave layout overflows (too large a heap, stack or thread count)",
+			 e->path);
+		goto out;
+	}
+	if (end < enclave_size)
+		add(t, ENS_LAYOUT_GUARD, 0, (enclave_size - end) / PAGE, 0);
+	if (t->n > (int)ENS_INTEL_LAYOUT_MAX || t->overflow) {
+		ens_fail(err, ENS_E_FORMAT, "'%s': %d layout entries, more than the %u sgx_sign allows", e->path, t->n,
+			 ENS_INTEL_LAYOUT_MAX);
+		goto out;
+	}
+	if (elrange && (v[EIO_IMAGEADDR] + enclave_size < v[EIO_IMAGEADDR] ||
+			v[EIO_IMAGEADDR] + enclave_size > v[EIO_ELRANGESTART] + v[EIO_ELRANGESIZE])) {
+		ens_fail(err, ENS_E_FORMAT,
+			 "ELRANGE: the image [0x%llx, +0x%llx) does not fit in [ELRangeStartAddress 0x%llx, +ELRangeSize 0x%llx)",
+			 (unsigned long long)v[EIO_IMAGEADDR], (unsigned long long)enclave_size,
+			 (unsigned long long)v[EIO_ELRANGESTART], (unsigned long long)v[EIO_ELRANGESIZE]);
+		goto out;
+	}
+
+	/* Data area, bump-allocated in sgx_sign's order (§8.3). */
+	uint8_t *m = b->meta;
+	uint32_t off = sizeof(struct ens_intel_meta);
+	struct ens_intel_meta h = {0};
+	if (elrange) {
+		struct ens_intel_elrange r = {v[EIO_IMAGEADDR], v[EIO_ELRANGESTART], v[EIO_ELRANGESIZE]};
+		memcpy(m + off, &r, sizeof(r));
+		h.dirs[ENS_INTEL_DIR_ELRANGE] = (struct ens_intel_dir){off, sizeof(r)};
+		off += sizeof(r);
+	}
+	int tcs = first(t, ENS_LAYOUT_TCS), td = first(t, ENS_LAYOUT_TD), ssa = first(t, ENS_LAYOUT_SSA),
+	    smin = first(t, ENS_LAYOUT_STACK_MIN);
+	uint64_t tcs_rva = t->l[tcs].rva, td_rva = t->l[td].rva, ssa_rva = t->l[ssa].rva;
+	uint64_t td_addr = td_rva - tcs_rva + (p.td_pages - 1) * PAGE;
+	uint32_t tcs_off = off;
+	struct ens_tcs tcsb;
+	memset(&tcsb, 0, sizeof(tcsb));
+	tcsb.flags = v[EIO_AEXNOTIFY] ? ENS_TCS_AEXNOTIFY : 0;
+	tcsb.ossa = ssa_rva - tcs_rva + delta;
+	tcsb.nssa = 2;
+	tcsb.oentry = e->entry + delta;
+	tcsb.ofsbase = tcsb.ogsbase = td_addr + delta;
+	tcsb.fslimit = tcsb.gslimit = 0xFFFFFFFF;
+	memcpy(m + off, &tcsb, 72);
+	off += 72;
+	for (int i = 0; i < t->n; i++)
+		if (!(t->l[i].id & ENS_LAYOUT_GROUP_FLAG) && t->l[i].si_flags == ENS_SECINFO_TCS)
+			t->l[i].content_offset = tcs_off;
+
+	uint32_t gd_off = off;
+	uint8_t *g = m + off;
+	int rmin = first(t, ENS_LAYOUT_RSRV_MIN);
+	ens_put_le64(g + 8, enclave_size);
+	ens_put_le64(g + 16, t->l[first(t, ENS_LAYOUT_HEAP_MIN)].rva);
+	ens_put_le64(g + 24, v[EIO_HEAPINIT]);
+	if (rmin >= 0) {
+		ens_put_le64(g + 32, t->l[rmin].rva);
+		ens_put_le64(g + 40, v[EIO_RSRVINIT]);
+		ens_put_le64(g + 48, v[EIO_RSRVEXEC]);
+	}
+	ens_put_le64(g + 56, v[EIO_TCSPOLICY]);
+	ens_put_le64(g + 64, tcs_max);
+	ens_put_le64(g + 72, tcs_num);
+	uint8_t *tdt = g + 80;
+	uint64_t stack_base = t->l[smin].rva + v[EIO_STACKMIN] - tcs_rva;
+	ens_put_le64(tdt + 0, td_addr);
+	ens_put_le64(tdt + 8, stack_base);
+	ens_put_le64(tdt + 16, stack_base);
+	ens_put_le64(tdt + 24, stack_base - v[EIO_STACKMAX]);
+	ens_put_le64(tdt + 32, ssa_rva - tcs_rva + p.ssa * PAGE - 184);
+	ens_put_le64(tdt + 56, xsave);
+	ens_put_le64(tdt + 88, ssa_rva - tcs_rva);
+	ens_put_le64(tdt + 104, e->has_tls ? td_addr - e->tls_size : td_rva - tcs_rva);
+	ens_put_le64(tdt + 112, td_addr + 104);
+	memcpy(g + 272, &tcsb, 72);
+	ens_put_le32(g + 344, (uint32_t)t->n);
+	memcpy(g + 352, t->l, (size_t)t->n * 32);
+	if (elrange) {
+		ens_put_le64(g + 1728, v[EIO_IMAGEADDR]);
+		ens_put_le64(g + 1736, v[EIO_ELRANGESTART]);
+		ens_put_le64(g + 1744, v[EIO_ELRANGESIZE]);
+	}
+	ens_put_le64(g + 1752, edmm);
+	ens_put_le32(g + 1760, (uint32_t)v[EIO_IPPFIPS]);
+	off += ENS_INTEL_GD_SIZE;
+
+	uint32_t zero_off = off;
+	off += e->is64 ? 8 : (e->relro_phoff ? 32 : 4);
+	struct ens_intel_patch pt[5] = {
+		{.dst = e->gd_fileoff, .src = gd_off, .size = ENS_INTEL_GD_SIZE},
+		{.dst = e->is64 ? 0x3C : 0x30, .src = zero_off, .size = 2},
+		{.dst = e->is64 ? 0x28 : 0x20, .src = zero_off, .size = e->is64 ? 8 : 4},
+		{.dst = e->is64 ? 0x3E : 0x32, .src = zero_off, .size = 2},
+		{.dst = e->relro_phoff, .src = zero_off, .size = 32},
+	};
+	int npatch = (!e->is64 && e->relro_phoff) ? 5 : 4;
+	h.dirs[ENS_INTEL_DIR_PATCH] = (struct ens_intel_dir){off, (uint32_t)npatch * 32};
+	memcpy(m + off, pt, (size_t)npatch * 32);
+	off += (uint32_t)npatch * 32;
+	h.dirs[ENS_INTEL_DIR_LAYOUT] = (struct ens_intel_dir){off, (uint32_t)t->n * 32};
+	if (off + (uint32_t)t->n * 32 > ENS_INTEL_META_AREA) {
+		ens_fail(err, ENS_E_FORMAT, "metadata does not fit in 0x%x bytes", ENS_INTEL_META_AREA);
+		goto out;
+	}
+	memcpy(m + off, t->l, (size_t)t->n * 32);
+	off += (uint32_t)t->n * 32;
+
+	h.magic = ENS_INTEL_META_MAGIC;
+	h.version = elrange ? ENS_INTEL_VERSION(13, 3) : ENS_INTEL_VERSION(3, 3);
+	h.size = off;
+	h.tcs_policy = (uint32_t)v[EIO_TCSPOLICY];
+	h.ssa_frame_size = (uint32_t)p.ssa;
+	h.max_save_buffer_size = xsave;
+	h.desired_misc_select = (uint32_t)v[EIO_MISCSELECT];
+	h.tcs_min_pool = (uint32_t)v[EIO_TCSMINPOOL];
+	h.enclave_size = enclave_size;
+	h.attr_flags = f->attributes;
+	h.attr_xfrm = meta_xfrm;
+	memcpy(m, &h, sizeof(h));
+	b->meta_len = off;
+	(void)u0;
+	rc = 0;
+out:
+	free(t);
+	return rc;
+}
+
+/* The SGX1-compatible copy of a 3.x block (§6): same bytes, version 1.5
+ * (11.5), the layout table rewritten for loaders without EDMM. */
+static int sgx1_copy(const uint8_t *src, uint32_t tcs_num, uint8_t *dst, size_t room, uint32_t *len,
+		     struct ens_err *err)
+{
+	struct ens_intel_meta h;
+	memcpy(&h, src, sizeof(h));
+	struct ens_intel_dir ld = h.dirs[ENS_INTEL_DIR_LAYOUT];
+	int n = (int)(ld.size / 32), out = n;
+	struct ens_intel_layout in[MAXL], l[MAXL + 4];
+	if (n > MAXL)
+		return ens_fail(err, ENS_E_FORMAT, "too many layout entries");
+	memcpy(in, src + ld.offset, ld.size);
+	memcpy(l, in, ld.size);
+	int u0 = -1, u1 = -1;
+	for (int i = 0; i < n; i++) {
+		if (u0 < 0 && in[i].id == ENS_LAYOUT_GUARD)
+			u0 = i;
+		if (u0 >= 0 && in[i].id == ENS_LAYOUT_TD) {
+			u1 = i;
+			break;
+		}
+	}
+	if (u0 < 0 || u1 < 0)
+		return ens_fail(err, ENS_E_FORMAT, "layout has no thread context");
+	int next = u1 + 1;
+	if (next < n && in[next].id != ENS_LAYOUT_RSRV_MIN) {
+		uint64_t step = 0;
+		for (int i = u0; i <= u1; i++)
+			step += (uint64_t)in[i].page_count * PAGE;
+		l[next] = (struct ens_intel_layout){.id = ENS_LAYOUT_THREAD_GROUP, .attributes = (uint16_t)(u1 - u0 + 1),
+						    .page_count = tcs_num - 1, .rva = step};
+		out = next + 1;
+		for (int i = next; i < n; i++)
+			if (in[i].id >= ENS_LAYOUT_RSRV_MIN && in[i].id <= ENS_LAYOUT_RSRV_MAX)
+				l[out++] = in[i];
+	}
+	bool heap_max = false, rsrv_max = false, stack_max = false;
+	for (int i = 0; i < out; i++) {
+		struct ens_intel_layout *x = &l[i];
+		if (x->id & ENS_LAYOUT_GROUP_FLAG)
+			continue;
+		if ((x->id == ENS_LAYOUT_HEAP_MAX && !heap_max) || (x->id == ENS_LAYOUT_RSRV_MAX && !rsrv_max)) {
+			heap_max |= x->id == ENS_LAYOUT_HEAP_MAX;
+			rsrv_max |= x->id == ENS_LAYOUT_RSRV_MAX;
+			x->si_flags = 0;
+			x->attributes = 0;
+		} else if (x->id == ENS_LAYOUT_HEAP_INIT || x->id == ENS_LAYOUT_RSRV_INIT) {
+			x->attributes &= (uint16_t)~ENS_PA_POST_ADD;
+		} else if (x->id == ENS_LAYOUT_STACK_MAX && !stack_max) {
+			stack_max = true;
+			x->attributes &= (uint16_t)~ENS_PA_POST_ADD;
+		}
+	}
+	uint32_t size = ld.offset + (uint32_t)out * 32;
+	if (size > room)
+		return ens_fail(err, ENS_E_FORMAT, "metadata does not fit in the metadata area");
+	memcpy(dst, src, ld.offset);
+	memcpy(dst + ld.offset, l, (size_t)out * 32);
+	uint32_t major = (uint32_t)(h.version >> 32) == 13 ? 11 : 1;
+	h.version = ENS_INTEL_VERSION(major, 5);
+	h.size = size;
+	h.dirs[ENS_INTEL_DIR_LAYOUT].size = (uint32_t)out * 32;
+	memcpy(dst, &h, sizeof(h));
+	*len = size;
+	return 0;
+}
+
+int ens_intel_area(const struct ens_intel_build *b, const struct ens_sigstruct *css, uint8_t *area,
+		   size_t area_len, struct ens_err *err)
+{
+	uint8_t *m3 = malloc(b->meta_len);
+	if (!m3)
+		return ens_fail(err, ENS_E_NOMEM, "out of memory");
+	memcpy(m3, b->meta, b->meta_len);
+	memcpy(m3 + offsetof(struct ens_intel_meta, css), css, sizeof(*css));
+	memset(area, 0, area_len);
+	size_t off = 0;
+	int rc = -1;
+	if (b->kind != ENS_INTEL_SGX1) {
+		if (b->meta_len > area_len) {
+			ens_fail(err, ENS_E_FORMAT, "metadata (0x%x bytes) does not fit in the 0x%zx-byte metadata area",
+				 b->meta_len, area_len);
+			goto out;
+		}
+		memcpy(area, m3, b->meta_len);
+		off = b->meta_len;
+	}
+	if (b->kind != ENS_INTEL_SGX2) {
+		uint32_t len;
+		const uint8_t *g = b->meta + sizeof(struct ens_intel_meta) + 72 +
+				   (ens_get_le64(b->meta + 8) >> 32 == 13 ? 24 : 0);
+		uint32_t tcs_num = (uint32_t)ens_get_le64(g + 72);
+		if (sgx1_copy(m3, tcs_num, area + off, area_len - off, &len, err))
+			goto out;
+	}
+	rc = 0;
+out:
+	free(m3);
+	return rc;
+}
