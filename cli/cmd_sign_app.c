@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "cli_app.h"
+#include "ensign/pkcs11.h"
 
 static int write_sgxs(const struct ens_app *app, const struct ens_app_layout *lay, enum ens_mm mm,
 		      const char *path, struct ens_err *err)
@@ -70,6 +71,20 @@ static bool external_signature(const struct cli_sign_opts *s)
 	return s->signature || s->sign_command || cli_sign_is_step1(s);
 }
 
+/* Plain one-step signing: one signer (one warning, one PKCS#11 login) for
+ * both models. Anything else goes through cli_sign_sigstruct per model. */
+static bool one_signer(const struct cli_sign_opts *s)
+{
+	return !external_signature(s) && !s->pubkey && !s->unsigned_in && !s->signature_le;
+}
+
+static int open_signer(const struct cli_sign_opts *s, struct ens_signer **signer, struct ens_err *err)
+{
+	if (s->key && ens_pkcs11_is_uri(s->key))
+		return cli_open_pkcs11(s->key, s->pkcs11_module, signer, err);
+	return cli_open_signer(s->key, s->production, signer, err);
+}
+
 int cli_sign_app(int argc, char **argv)
 {
 	struct cli_app_opts o;
@@ -80,6 +95,7 @@ int cli_sign_app(int argc, char **argv)
 	uint8_t mr[2][32];
 	uint32_t date;
 	char *outpath = NULL;
+	struct ens_signer *signer = NULL;
 	struct stat st;
 	int r = cli_app_parse(argc, argv, CLI_APP_SIGN, NULL, &o);
 
@@ -124,7 +140,13 @@ int cli_sign_app(int argc, char **argv)
 			continue;
 		cli_app_fields(&o, mm, mr[i], &f, date);
 		ens_sigstruct_build(&sg.sig[i], &f);
-		r = cli_sign_sigstruct(&sg.sig[i], &o.sign, &err);
+		if (one_signer(&o.sign)) {
+			if (!signer && open_signer(&o.sign, &signer, &err) < 0)
+				goto fail;
+			r = ens_sigstruct_sign(&sg.sig[i], signer, &err);
+		} else {
+			r = cli_sign_sigstruct(&sg.sig[i], &o.sign, &err);
+		}
 		if (r < 0)
 			goto fail;
 		if (r == 1) {	/* two-step, step 1: the material is written, nothing else */
@@ -143,10 +165,12 @@ int cli_sign_app(int argc, char **argv)
 	    (o.sig_dir && write_sig_dir(&o, &sg, &err)))
 		goto fail;
 	print_result(&sg, mr, outpath);
+	ens_signer_free(signer);
 	free(outpath);
 	ens_app_close(&app);
 	return 0;
 fail:
+	ens_signer_free(signer);
 	free(outpath);
 	ens_app_close(&app);
 	return cli_error(&err);

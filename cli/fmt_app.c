@@ -13,7 +13,6 @@ bool fmt_app_probe(const char *path, const uint8_t *head, size_t len, uint64_t f
 static void print_mr(unsigned models, const uint8_t mr[2][32], bool json)
 {
 	char hex[65];
-	bool first = true;
 
 	if (json)
 		printf("{\"format\": \"application\"");
@@ -25,9 +24,7 @@ static void print_mr(unsigned models, const uint8_t mr[2][32], bool json)
 			printf(", \"%s\": \"%s\"", i ? "sgx2" : "sgx1", hex);
 		else
 			printf("%s %s\n", i ? "sgx2" : "sgx1", hex);
-		first = false;
 	}
-	(void)first;
 	if (json)
 		printf("}\n");
 }
@@ -78,7 +75,6 @@ int fmt_app_info(const char *path, int argc, char **argv, bool json)
 {
 	struct ens_app app;
 	struct ens_err err = { 0 };
-	char hex[65];
 
 	if (ens_app_open(&app, path, &err))
 		return cli_error(&err);
@@ -100,7 +96,6 @@ int fmt_app_info(const char *path, int argc, char **argv, bool json)
 				printf(", \"%s\": ", i ? "sgx2" : "sgx1");
 				cli_print_sigstruct(&app.sig->sig[i], true, "");
 			} else {
-				ens_hex(app.sig->sig[i].enclavehash, 32, hex);
 				printf("%s sigstruct:\n", i ? "sgx2" : "sgx1");
 				cli_print_sigstruct(&app.sig->sig[i], false, "  ");
 			}

@@ -165,7 +165,8 @@ int ens_app_open_buffer(struct ens_app *app, const char *name, uint8_t *buf, siz
 		}
 		if (hdr.image_len > app->sig_section_offset || hdr.image_len < sizeof(Elf64_Ehdr)) {
 			ens_fail(err, ENS_E_FORMAT, "'%s': section %s: unsigned length 0x%" PRIx64
-				 " is inconsistent", name, ENS_APP_SECTION, hdr.image_len);
+				 " does not fit the file (modified after signing? sign the original again)",
+				 name, ENS_APP_SECTION, hdr.image_len);
 			goto out;
 		}
 		app->image_len = hdr.image_len;

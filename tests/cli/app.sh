@@ -286,6 +286,37 @@ soff=$(readelf -SW "$APP.signed" | awk '/\.ensign\.app/ {for (i = 1; i < NF; i++
 printf '\001' | dd of="$TMP/t2" bs=1 seek=$((0x$soff + 128 + 600)) conv=notrunc 2>/dev/null
 t_err "verify: signature changed" 1 "failed" "$ENSIGN" verify "$TMP/t2"
 
+# --- flat memory: a 64G heap with 256 threads signs both models in a few MB
+if [ -x /usr/bin/time ]; then
+	/usr/bin/time -f "%M" -o "$TMP/rss" "$ENSIGN" sign --date $D --heap=64G --tcs=256 -o "$TMP/big.signed" "$APP" \
+		>"$TMP/out" 2>/dev/null
+	t_eq "64G/256 threads signed" "$(grep -c '^sgx[12] ' "$TMP/out")" 2
+	t_eq "64G/256 threads: max RSS under 100 MB" "$([ "$(tail -n 1 "$TMP/rss")" -lt 102400 ] && echo yes)" yes
+	t_eq "64G/256 threads: measure agrees" "$(mr sgx2 --heap=64G --tcs=256)" "$(awk '$1=="sgx2"{print $2}' "$TMP/out")"
+else
+	t_skip "64G flat memory" "/usr/bin/time not installed"
+fi
+
+# --- PKCS#11 (SoftHSM2): both models signed through the token equal PEM signing
+MOD=""
+for m in /usr/lib/softhsm/libsofthsm2.so /usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so; do
+	[ -f "$m" ] && { MOD=$m; break; }
+done
+if [ -n "$MOD" ] && command -v softhsm2-util >/dev/null 2>&1; then
+	mkdir -p "$TMP/tokens"
+	printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\n' "$TMP" >"$TMP/softhsm2.conf"
+	export SOFTHSM2_CONF="$TMP/softhsm2.conf"
+	softhsm2-util --init-token --free --label app-test --pin 4711 --so-pin 5678 >/dev/null
+	openssl pkcs8 -topk8 -nocrypt -in "$TMP/k.pem" -out "$TMP/k.pk8"
+	softhsm2-util --import "$TMP/k.pk8" --token app-test --label appkey --id 01 --pin 4711 >/dev/null
+	t_run "pkcs11 sign app" 0 "$ENSIGN" sign --date $D --production --pkcs11-module "$MOD" \
+		--key "pkcs11:token=app-test;object=appkey?pin-value=4711" -o "$TMP/p11.signed" "$APP"
+	"$ENSIGN" sign --date $D --production --key "$TMP/k.pem" -o "$TMP/pem.signed" "$APP" >/dev/null 2>&1
+	t_cmp "pkcs11 = pem" "$TMP/p11.signed" "$TMP/pem.signed"
+else
+	t_skip "pkcs11 app" "SoftHSM2 not installed"
+fi
+
 # --- two-step signing of one model (skipped while the core lacks two-step)
 if "$ENSIGN" sign --memory-model=sgx1 --gendata "$TMP/g.bin" "$APP" 2>&1 | grep -q "not available"; then
 	t_skip "two-step" "not available in this build"; t_done; exit $?
