@@ -408,7 +408,8 @@ int ens_oci_find_enclaves(struct ens_oci_image *img, struct ens_oci_file **files
 			goto out;
 		}
 	}
-	qsort(w.c.v, w.c.n, sizeof *w.c.v, by_path);
+	if (w.c.n)
+		qsort(w.c.v, w.c.n, sizeof *w.c.v, by_path);
 	*files = w.c.v;
 	*n = w.c.n;
 	w.c.v = NULL;

@@ -328,6 +328,26 @@ static int tar_data(void *ctx, const void *p, size_t n, struct ens_err *err)
 
 static int discard(void *ctx, const void *p, size_t n, struct ens_err *err) { return 0; }
 
+/* Size of a plain layer: from the manifest, else its docker-archive member. */
+static int plain_size(const struct ens_oci_image *src, size_t i, uint64_t *size, struct ens_err *err)
+{
+	struct oci_blob *b;
+
+	*size = src->layers[i].size;
+	if (*size != UINT64_MAX)
+		return 0;
+	if (!(b = malloc(sizeof *b)))
+		return nomem(err);
+	if (oci_blob_open(b, src, src->layers[i].digest, UINT64_MAX, src->layers[i].member, err)) {
+		free(b);
+		return -1;
+	}
+	*size = b->expect_size;
+	oci_blob_close(b);
+	free(b);
+	return 0;
+}
+
 static int tar_file(struct tar_out *t, const char *name, FILE *f, uint64_t size, struct ens_err *err)
 {
 	static __thread char buf[65536];
@@ -360,11 +380,10 @@ static int docker_build(const struct ens_oci_image *src, const struct ens_oci_ed
 
 		/* a gzip layer becomes a plain tar: one pass for its size, one to copy */
 		if (gz ? oci_copy_layer(src, i, true, discard, NULL, &size, diff_id, err)
-		       : (strcpy(diff_id, src->layers[i].digest), src->layers[i].size == UINT64_MAX &&
-			  oci_copy_layer(src, i, false, discard, NULL, &size, NULL, err)))
+		       : plain_size(src, i, &size, err))
 			goto out;
-		if (!gz && src->layers[i].size != UINT64_MAX)
-			size = src->layers[i].size;
+		if (!gz)
+			strcpy(diff_id, src->layers[i].digest);
 		snprintf(name, sizeof name, "%s.tar", diff_id + 7);
 		if (tar_header(t, name, size, err) || oci_copy_layer(src, i, gz, tar_data, t, &size, NULL, err) ||
 		    json_array_append_new(names, json_string(name)))
