@@ -97,3 +97,5 @@ install: build
 
 clean:
 	rm -rf build build-asan
+
+-include pkgstub/Makefile.inc

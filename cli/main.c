@@ -11,6 +11,7 @@ int cmd_container(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_measure(int argc, char **argv);
+int cmd_package(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_sgxs_sign(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
@@ -22,6 +23,7 @@ static const struct cmd commands[] = {
 	{ "info", cmd_info, "show the fields of a SIGSTRUCT or a signed file" },
 	{ "keygen", cmd_keygen, "generate an RSA-3072 signing key with exponent 3" },
 	{ "measure", cmd_measure, "print the MRENCLAVE of an enclave" },
+	{ "package", cmd_package, "package an application directory and config.json into one signed executable" },
 	{ "sgxs-sign", cmd_sgxs_sign, "Fortanix sgxs-sign compatible signing" },
 	{ "sgx_sign", cmd_sgx_sign, "Intel SGX SDK sgx_sign compatible sign, gendata, catsig, dump" },
 	{ "sign", cmd_sign, "sign an enclave (SGXS file or application)" },
