@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <jansson.h>
 #include "cli_app.h"
+#include "cli_container.h"
 #include "ensign/oci.h"
 
 static const char usage_top[] =
@@ -63,20 +64,40 @@ static int load(const char *ref, struct ens_oci_image *img, struct ens_oci_file 
 
 static int inspect_one(const struct ens_oci_image *img, struct ens_oci_file *f, json_t *list, struct ens_err *err)
 {
-	struct ens_app app;
+	struct cli_container_found found = { 0 };
+	bool package = cli_container_is_package(f->data, f->len), is_signed = true;
 	json_t *o;
 	char hex[65];
 
-	if (open_app(img, f, &app, err))
-		return -1;
-	o = json_pack("{s:s+, s:s, s:b, s:b}", "path", "/", f->path, "kind", "application", "signed", app.is_signed,
-		      "listed", f->listed);
-	for (int i = 0; i < 2 && o && app.is_signed; i++) {
-		const struct ens_sigstruct *s = &app.sig->sig[i];
+	if (package) {
+		char name[300];
+
+		snprintf(name, sizeof name, "/%s", f->path);
+		if (cli_container_inspect_package(name, f->data, f->len, &found, err)) {
+			f->data = NULL;
+			return ens_err_prefix(err, "'%s'", img->ref.text);
+		}
+		f->data = NULL;
+	} else {
+		struct ens_app app;
+
+		if (open_app(img, f, &app, err))
+			return -1;
+		is_signed = app.is_signed;
+		if (is_signed) {
+			found.models = app.sig->models;
+			memcpy(found.sig, app.sig->sig, sizeof found.sig);
+		}
+		ens_app_close(&app);
+	}
+	o = json_pack("{s:s+, s:s, s:b, s:b}", "path", "/", f->path, "kind", package ? "package" : "application",
+		      "signed", is_signed, "listed", f->listed);
+	for (int i = 0; i < 2 && o; i++) {
+		const struct ens_sigstruct *s = &found.sig[i];
 		uint8_t signer[32];
 		char shex[65];
 
-		if (!(app.sig->models & model_bit(i)))
+		if (!(found.models & model_bit(i)))
 			continue;
 		ens_hex(s->enclavehash, 32, hex);
 		ens_sigstruct_mrsigner(s, signer);
@@ -86,7 +107,6 @@ static int inspect_one(const struct ens_oci_image *img, struct ens_oci_file *f, 
 								 !!(s->attributes & ENS_ATTR_DEBUG),
 								 "isvprodid", s->isvprodid, "isvsvn", s->isvsvn));
 	}
-	ens_app_close(&app);
 	if (!o || json_array_append_new(list, o))
 		return ens_fail(err, ENS_E_NOMEM, "out of memory");
 	return 0;
@@ -102,7 +122,8 @@ static void print_text(json_t *report)
 		printf("manifest %s\n", json_string_value(json_object_get(report, "manifest")));
 	printf("config %s\n", json_string_value(json_object_get(report, "config")));
 	json_array_foreach(json_object_get(report, "enclaves"), i, e) {
-		printf("%s\n", json_string_value(json_object_get(e, "path")));
+		printf("%s%s\n", json_string_value(json_object_get(e, "path")),
+		       strcmp(json_string_value(json_object_get(e, "kind")), "package") ? "" : " (package)");
 		if (!json_is_true(json_object_get(e, "signed")))
 			printf("  not signed\n");
 		for (int m = 0; m < 2; m++) {
@@ -284,6 +305,23 @@ static int sign_one(const struct ens_oci_image *img, struct ens_oci_file *f, con
 	unsigned old = 0;
 	int rc = -1;
 
+	if (asprintf(&out->tmp, "%s/%zu", workdir, index) < 0) {
+		out->tmp = NULL;
+		return ens_fail(err, ENS_E_NOMEM, "out of memory");
+	}
+	out->add = (struct ens_oci_add){ f->path, out->tmp, f->mode, f->uid, f->gid };
+	if (cli_container_is_package(f->data, f->len)) {
+		struct cli_container_sign po = { o->app.models, o->svn_given, o->prodid_given, o->app.sign.production,
+						 o->app.isvsvn, o->app.isvprodid, &o->app.sign };
+		char name[300];
+
+		snprintf(name, sizeof name, "/%s", f->path);
+		rc = cli_container_sign_package(name, f->data, f->len, &po, date, out->tmp, out->mr[0], out->mrsigner,
+						err);
+		f->data = NULL;
+		out->models = ENS_MM_SGX1;
+		return rc ? ens_err_prefix(err, "'%s'", img->ref.text) : 0;
+	}
 	if (open_app(img, f, &app, err))
 		return -1;
 	memset(&sg, 0, sizeof sg);
@@ -323,14 +361,8 @@ static int sign_one(const struct ens_oci_image *img, struct ens_oci_file *f, con
 			goto out;
 		}
 	}
-	if (asprintf(&out->tmp, "%s/%zu", workdir, index) < 0) {
-		out->tmp = NULL;
-		ens_fail(err, ENS_E_NOMEM, "out of memory");
-		goto out;
-	}
 	if (ens_app_write_signed(&app, &sg, out->tmp, 0600, err))
 		goto out;
-	out->add = (struct ens_oci_add){ f->path, out->tmp, f->mode, f->uid, f->gid };
 	out->models = ao.models;
 	ens_sigstruct_mrsigner(&sg.sig[ao.models & ENS_MM_SGX1 ? 0 : 1], out->mrsigner);
 	rc = 0;
@@ -339,20 +371,28 @@ out:
 	return rc;
 }
 
-/* "a,b,c": one MRENCLAVE per enclave, in path order. */
-static char *join_mr(const struct signed_file *sf, size_t n, int model)
+/* "a,b,c": the MRENCLAVE of each enclave signed for the model, in path
+ * order; NULL when there is none (the label is removed). */
+static char *join_mr(const struct signed_file *sf, size_t n, int model, bool *nomem)
 {
 	char *s = malloc(n * 65 + 1), *p = s;
 
+	*nomem = !s;
 	if (!s)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
-		if (i)
+		if (!(sf[i].models & model_bit(model)))
+			continue;
+		if (p > s)
 			*p++ = ',';
 		ens_hex(sf[i].mr[model], 32, p);
 		p += 64;
 	}
 	*p = 0;
+	if (p == s) {
+		free(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -409,6 +449,7 @@ static int cmd_sign_image(int argc, char **argv)
 	char digest[ENS_OCI_DIGEST_LEN + 1], datebuf[16], hex[65];
 	uint32_t date;
 	size_t n = 0;
+	bool oom1, oom2;
 	int r = parse_sign(argc, argv, &o), rc = 1;
 
 	if (r)
@@ -433,9 +474,9 @@ static int cmd_sign_image(int argc, char **argv)
 		adds[i] = sf[i].add;
 	}
 	ens_hex(sf[0].mrsigner, 32, signer);
-	mr1 = o.app.models & ENS_MM_SGX1 ? join_mr(sf, n, 0) : NULL;
-	mr2 = o.app.models & ENS_MM_SGX2 ? join_mr(sf, n, 1) : NULL;
-	if (((o.app.models & ENS_MM_SGX1) && !mr1) || ((o.app.models & ENS_MM_SGX2) && !mr2)) {
+	mr1 = join_mr(sf, n, 0, &oom1);
+	mr2 = join_mr(sf, n, 1, &oom2);
+	if (oom1 || oom2) {
 		ens_fail(&err, ENS_E_NOMEM, "out of memory");
 		goto out;
 	}
@@ -454,7 +495,7 @@ static int cmd_sign_image(int argc, char **argv)
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		for (int m = 0; m < 2; m++)
-			if (o.app.models & model_bit(m)) {
+			if (sf[i].models & model_bit(m)) {
 				ens_hex(sf[i].mr[m], 32, hex);
 				printf("/%s %s %s\n", files[i].path, model_name(m), hex);
 			}

@@ -1,7 +1,7 @@
 /* Container images, reading side: apply the layers in order as a stream
  * (nothing extracted to disk), honouring whiteouts, and keep in memory only
- * the files that may be enclaves: ELFs with the .ensign.app section and the
- * paths the label org.ensign.enclaves lists. */
+ * the files that may be enclaves: ELFs with the .ensign.app section, ensign
+ * packages, and the paths the label org.ensign.enclaves lists. */
 #include <stdlib.h>
 #include <string.h>
 #include <archive.h>
@@ -9,6 +9,7 @@
 #include <gelf.h>
 #include "oci_int.h"
 #include "ensign/app.h"
+#include "ensign/package.h"
 
 struct files {
 	struct ens_oci_file *v;
@@ -179,7 +180,8 @@ static int regular_file(struct walk *w, struct oci_layer_reader *r, struct archi
 			return ens_fail(err, ENS_E_FORMAT, "'%s': '/%s' is truncated in its layer", w->img->ref.text, path);
 		}
 	}
-	if (!listed && !has_app_section(buf, (size_t)size)) {
+	/* packages (stub ELF ++ payload ++ trailer) end with their magic */
+	if (!listed && !((size_t)size >= 8 && ens_pkg_probe_tail(buf + size - 8)) && !has_app_section(buf, (size_t)size)) {
 		free(buf);
 		return 0;
 	}

@@ -145,6 +145,29 @@ t_run "label a non-enclave" 0 umoci config --image imgl:latest --config.label "o
 t_err "listed file that is no enclave" 1 "/usr/bin/tool" "$ENSIGN" container sign oci:imgl oci:x0 --key "$KEY" --memory-model all
 t_absent "listed non-enclave: no DST" x0
 
+# --- packages (issue 3) next to applications: one sgx1 SIGSTRUCT, config.json rules
+mkdir -p pd/bin && cp "$APP" pd/bin/hello
+printf '{"version":"0.1","Debug":true,"ApplicationPath":"/bin/hello","SecurityVersion":2,"MemorySize":"256k"}' >pc.json
+t_run "make a package" 0 "$ENSIGN" package pd --config pc.json -o pk --date 20240131
+PM=$(awk '$1=="mrenclave"{print $2}' "$TMP/out")
+cp -r img imgp
+t_run "unpack for the package" 0 umoci unpack --rootless --image imgp:latest bp
+cp pk bp/rootfs/opt/app/pk
+t_run "repack with the package" 0 umoci repack --image imgp:latest bp
+t_run "inspect with a package" 0 "$ENSIGN" container inspect oci:imgp
+t_eq "package listed" "$(grep -c '^/opt/app/pk (package)$' "$TMP/out") $(grep -A1 '^/opt/app/pk' "$TMP/out" | awk '$1=="sgx1"{print $3}')" "1 $PM"
+t_run "sign with a package" 0 "$ENSIGN" container sign oci:imgp oci:op --key "$KEY" --memory-model all --date $D
+t_eq "package signed for sgx1 only" "$(grep -c '^/opt/app/pk ' "$TMP/out") $(awk '$1=="/opt/app/pk"{print $2, $3}' "$TMP/out")" "1 sgx1 $PM"
+t_run "unpack signed package" 0 umoci unpack --rootless --image op:latest up
+t_run "verify package" 0 "$ENSIGN" verify up/rootfs/opt/app/pk
+t_eq "package MRSIGNER" "$(awk '$1=="mrsigner:"{print $2}' "$TMP/out")" "$MRSIGNER"
+t_eq "package labels" "$($SKOPEO inspect oci:op | python3 -c 'import json,sys; l=json.load(sys.stdin)["Labels"]; print(l["org.ensign.mrenclave.sgx1"], l["org.ensign.mrenclave.sgx2"])')" \
+	"$S1,$PM,$S1 $S2,$S2"
+t_err "package: sgx2 only" 1 "only the sgx1 layout" "$ENSIGN" container sign oci:imgp oci:xp --key "$KEY" --memory-model sgx2
+t_err "package: --production with Debug" 2 "sets Debug: it cannot be signed with --production" "$ENSIGN" container sign oci:imgp oci:xp --key "$KEY" --memory-model all --production
+t_err "package: other --isvsvn" 2 "sets SecurityVersion 2, not --isvsvn 7" "$ENSIGN" container sign oci:imgp oci:xp --key "$KEY" --memory-model all --isvsvn 7
+t_absent "package errors: no DST" xp
+
 # --- errors: clear message, exit 1, no DST
 cp -r img bad1
 LAYER=$(python3 -c 'import json,sys
