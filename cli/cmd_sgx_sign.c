@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "cli.h"
 #include "ensign/intel_sdk.h"
+#include "ensign/pkcs11.h"
 #include "sgx_sign.h"
 
 enum { O_ENCLAVE, O_CONFIG, O_KEY, O_OUT, O_SIG, O_UNSIGNED, O_DUMPFILE, O_CSSFILE, O_DATE,
@@ -30,6 +32,11 @@ static const char usage[] =
 	"  gendata -enclave E.so -out SIGDATA [-config C.xml]       (the 256 bytes to sign)\n"
 	"  catsig  -enclave E.so -key PUBLIC.pem -sig SIG -unsigned SIGDATA -out E.signed.so [-config C.xml]\n"
 	"  dump    -enclave E.signed.so -dumpfile D [-cssfile S]\n"
+	"sign, ensign extras (ensign-sgx_sign(1), docs/hsm-and-two-step.md):\n"
+	"  -key 'pkcs11:token=..;object=..' [--pkcs11-module LIB]    a key on a PKCS#11 token\n"
+	"  --gendata OUT [--digest-out OUT]       step 1: the 256 bytes to sign (and their SHA-256)\n"
+	"  --signature SIG --pubkey PUB.pem [--unsigned GENDATA] [--signature-le]   step 2\n"
+	"  --sign-command CMD --pubkey PUB.pem    CMD signs the 256 bytes on stdin\n"
 	"flags: -ignore-rel-error -ignore-init-sec-error -resign; ensign extra: -date YYYY-MM-DD\n"
 	"  (else SOURCE_DATE_EPOCH, else today UTC)\n"
 	"-resign without -config re-signs a signed enclave keeping its own metadata (MRENCLAVE unchanged).\n"
@@ -37,11 +44,34 @@ static const char usage[] =
 	"  at load, the rest grown on SGX2); TCSNum threads at load, up to TCSMaxNum; TCSMinPool are never\n"
 	"  removed; StackMinSize <= StackMaxSize. See ensign-sgx_sign(1).\n";
 
+/* cli_usage_error() prints its own "usage: " */
+#define USAGE_BODY (usage + sizeof "usage: " - 1)
+
 struct job {
 	const char *o[O_N];
 	bool flag[O_N];
 	const char *cmd;
+	struct cli_sign_opts so;	/* -key and the shared signing long options (sign only) */
 };
+
+/* The shared signing options (cli/signing.c) in sgx_sign mode: with `sign`
+ * only, and spelled with two dashes so that catsig's -unsigned stays Intel's. */
+static const struct { const char *name; int code; bool has_arg; } shared_opts[] = {
+	{"--gendata", CLI_OPT_GENDATA, true}, {"--digest-out", CLI_OPT_DIGEST_OUT, true},
+	{"--signature", CLI_OPT_SIGNATURE, true}, {"--signature-le", CLI_OPT_SIGNATURE_LE, false},
+	{"--pubkey", CLI_OPT_PUBKEY, true}, {"--unsigned", CLI_OPT_UNSIGNED, true},
+	{"--sign-command", CLI_OPT_SIGN_COMMAND, true}, {"--pkcs11-module", CLI_OPT_PKCS11_MODULE, true},
+	{"--production", CLI_OPT_PRODUCTION, false},
+};
+#define N_SHARED (sizeof shared_opts / sizeof *shared_opts)
+
+static int shared_index(const char *arg)
+{
+	for (size_t k = 0; k < N_SHARED; k++)
+		if (!strcmp(arg, shared_opts[k].name))
+			return (int)k;
+	return -1;
+}
 
 static int parse(int argc, char **argv, struct job *j)
 {
@@ -54,16 +84,34 @@ static int parse(int argc, char **argv, struct job *j)
 		return 1;
 	}
 	if (argc < 2)
-		return cli_usage_error(usage, "missing command (sign, gendata, catsig or dump)");
+		return cli_usage_error(USAGE_BODY, "missing command (sign, gendata, catsig or dump)");
 	int c;
 	for (c = 0; c < 4; c++)
 		if (!strcmp(argv[1], cmds[c].name))
 			break;
 	if (c == 4)
-		return cli_usage_error(usage, "unknown command '%s'", argv[1]);
+		return cli_usage_error(USAGE_BODY, "unknown command '%s'", argv[1]);
 	j->cmd = cmds[c].name;
+	bool is_sign = c == 0, seen[N_SHARED] = {false};
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
+		int sk = shared_index(a);
+		if (sk >= 0 && (is_sign || shared_opts[sk].code != CLI_OPT_UNSIGNED)) {
+			if (!is_sign)
+				return cli_usage_error(USAGE_BODY, "option '%s' is used only with 'sign'", a);
+			if (seen[sk])
+				return cli_usage_error(USAGE_BODY, "option '%s' given twice", a);
+			seen[sk] = true;
+			const char *v = NULL;
+			if (shared_opts[sk].has_arg) {
+				if (i + 1 >= argc || argv[i + 1][0] == '-')
+					return cli_usage_error(USAGE_BODY, "option '%s' needs a value (values may not "
+							       "start with '-')", a);
+				v = argv[++i];
+			}
+			cli_sign_opt(shared_opts[sk].code, v, &j->so);
+			continue;
+		}
 		if (a[0] == '-' && a[1] == '-')
 			a++;	/* accept --date as well as -date */
 		int k;
@@ -71,34 +119,59 @@ static int parse(int argc, char **argv, struct job *j)
 			if (!strcmp(a, opt_names[k]))
 				break;
 		if (k == O_N)
-			return cli_usage_error(usage, "unknown option '%s'", argv[i]);
+			return cli_usage_error(USAGE_BODY, "unknown option '%s'", argv[i]);
 		if (j->o[k] || j->flag[k])
-			return cli_usage_error(usage, "option '%s' given twice", opt_names[k]);
+			return cli_usage_error(USAGE_BODY, "option '%s' given twice", opt_names[k]);
 		if (cmds[c].rules[k] == '-')
-			return cli_usage_error(usage, "option '%s' is not valid with '%s'", opt_names[k], j->cmd);
+			return cli_usage_error(USAGE_BODY, "option '%s' is not valid with '%s'", opt_names[k], j->cmd);
 		if (k >= FIRST_FLAG) {
 			j->flag[k] = true;
 			continue;
 		}
 		if (i + 1 >= argc || argv[i + 1][0] == '-')
-			return cli_usage_error(usage, "option '%s' needs a value (values may not start with '-')",
+			return cli_usage_error(USAGE_BODY, "option '%s' needs a value (values may not start with '-')",
 					       opt_names[k]);
 		j->o[k] = argv[++i];
 	}
-	for (int k = 0; k < O_N; k++)
-		if (cmds[c].rules[k] == 'R' && !j->o[k])
-			return cli_usage_error(usage, "'%s' needs option '%s'", j->cmd, opt_names[k]);
-	for (int a = 0; a < FIRST_FLAG; a++)
-		for (int b = a + 1; b < FIRST_FLAG; b++) {
-			if (a == O_DATE || b == O_DATE || !j->o[a] || !j->o[b])
-				continue;
+	/* Step 1 (--gendata/--digest-out) uses no key and writes no enclave; an
+	 * external signature (--signature/--sign-command) brings its own key. */
+	bool step1 = cli_sign_is_step1(&j->so), external = j->so.signature || j->so.sign_command;
+	for (int k = 0; k < O_N; k++) {
+		bool optional = is_sign && ((k == O_KEY && (step1 || external)) || (k == O_OUT && step1));
+		if (cmds[c].rules[k] == 'R' && !j->o[k] && !optional)
+			return cli_usage_error(USAGE_BODY, "'%s' needs option '%s'", j->cmd, opt_names[k]);
+	}
+	j->so.key = is_sign ? j->o[O_KEY] : NULL;
+	/* Intel's -key is always a file: keep a file named "debug" from meaning
+	 * ensign's built-in debug key. */
+	if (j->so.key && !strcmp(j->so.key, "debug") && !access("debug", F_OK))
+		j->so.key = "./debug";
+	/* Every file named on the command line, to refuse one written over another. */
+	const char *names[FIRST_FLAG + 5], *paths[FIRST_FLAG + 5];
+	int n = 0;
+	for (int k = 0; k < FIRST_FLAG; k++)
+		if (k != O_DATE && j->o[k] && !(k == O_KEY && ens_pkcs11_is_uri(j->o[k]))) {
+			names[n] = opt_names[k];
+			paths[n++] = j->o[k];
+		}
+	const struct { const char *name, *path; } more[] = {
+		{"--gendata", j->so.gendata_out}, {"--digest-out", j->so.digest_out},
+		{"--signature", j->so.signature}, {"--pubkey", j->so.pubkey}, {"--unsigned", j->so.unsigned_in},
+	};
+	for (size_t k = 0; k < sizeof more / sizeof *more; k++)
+		if (more[k].path) {
+			names[n] = more[k].name;
+			paths[n++] = more[k].path;
+		}
+	for (int a = 0; a < n; a++)
+		for (int b = a + 1; b < n; b++) {
 			struct stat sa, sb;
-			bool same = !strcmp(j->o[a], j->o[b]) ||
-				    (!stat(j->o[a], &sa) && !stat(j->o[b], &sb) && sa.st_dev == sb.st_dev &&
+			bool same = !strcmp(paths[a], paths[b]) ||
+				    (!stat(paths[a], &sa) && !stat(paths[b], &sb) && sa.st_dev == sb.st_dev &&
 				     sa.st_ino == sb.st_ino);
 			if (same)
-				return cli_usage_error(usage, "options '%s' and '%s' name the same file", opt_names[a],
-						       opt_names[b]);
+				return cli_usage_error(USAGE_BODY, "options '%s' and '%s' name the same file", names[a],
+						       names[b]);
 		}
 	return 0;
 }
@@ -222,15 +295,11 @@ static int do_sign(struct job *j, struct signing *s, struct ens_err *err)
 		ens_sigstruct_signed_bytes(&s->css, sd);
 		return ens_write_file(j->o[O_OUT], sd, sizeof(sd), 0644, err);
 	}
-	struct ens_signer *signer = NULL;
-	char warning[512] = "";
-	if (ens_signer_open_pem(&signer, j->o[O_KEY], NULL, warning, sizeof(warning), err))
-		return -1;
-	if (warning[0])
-		cli_warn("%s", warning);
-	int rc = ens_sigstruct_sign(&s->css, signer, err);
-	ens_signer_free(signer);
-	if (rc || finish_area(s, err))
+	/* PEM, pkcs11: URI, two-step or --sign-command: the shared signer path. */
+	int rc = cli_sign_sigstruct(&s->css, &j->so, err);
+	if (rc)
+		return rc < 0 ? -1 : 0;	/* 1: step 1 wrote its material; nothing else is written */
+	if (finish_area(s, err))
 		return -1;
 	return write_outputs(j, s, err);
 }
@@ -240,6 +309,9 @@ static int do_catsig(struct job *j, struct signing *s, struct ens_err *err)
 	uint8_t *u = NULL, *sig = NULL;
 	size_t ulen, slen;
 	int rc = -1;
+	if (ens_pem_is_private_key(j->o[O_KEY]))
+		return ens_fail(err, ENS_E_KEY, "'%s' is a private key; catsig needs the public key "
+				"(openssl rsa -in '%s' -pubout -out PUBLIC.pem)", j->o[O_KEY], j->o[O_KEY]);
 	if (ens_read_file(j->o[O_UNSIGNED], 4096, &u, &ulen, err) || ens_read_file(j->o[O_SIG], 4096, &sig, &slen, err))
 		goto out;
 	if (ulen != ENS_SIGNED_SIZE) {
@@ -313,7 +385,7 @@ int cmd_sgx_sign(int argc, char **argv)
 	free(s.area);
 	if (rc) {
 		cli_error(&err);
-		return 1;
+		return err.code == ENS_E_USAGE ? EXIT_USAGE : 1;
 	}
 	fprintf(stderr, "Succeed.\n");
 	return 0;

@@ -6,8 +6,25 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "cli_app.h"
 #include "ensign/pkcs11.h"
+
+/* Side outputs already committed; removed again if a later output fails, so
+ * that an error leaves nothing behind. */
+static struct { char path[3][4096]; int n; } written;
+
+static void remember(const char *path)
+{
+	if (written.n < 3)
+		snprintf(written.path[written.n++], sizeof written.path[0], "%s", path);
+}
+
+static void forget_all(void)
+{
+	while (written.n > 0)
+		unlink(written.path[--written.n]);
+}
 
 static int write_sgxs(const struct ens_app *app, const struct ens_app_layout *lay, enum ens_mm mm,
 		      const char *path, struct ens_err *err)
@@ -24,7 +41,10 @@ static int write_sgxs(const struct ens_app *app, const struct ens_app_layout *la
 		ens_out_abort(&out);
 		return -1;
 	}
-	return ens_out_commit(&out, err);
+	if (ens_out_commit(&out, err))
+		return -1;
+	remember(path);
+	return 0;
 }
 
 static int write_sig_dir(const struct cli_app_opts *o, const struct ens_app_signed *sg, struct ens_err *err)
@@ -42,8 +62,8 @@ static int write_sig_dir(const struct cli_app_opts *o, const struct ens_app_sign
 		if (snprintf(path, sizeof path, "%s/%s.%s.sig", o->sig_dir, basename(copy), ens_mm_name(mm)) >=
 		    (int)sizeof path)
 			rc = ens_fail(err, ENS_E_USAGE, "--sig-dir: path too long");
-		else
-			rc = cli_write_sigstruct(path, &sg->sig[i], err);
+		else if (!(rc = cli_write_sigstruct(path, &sg->sig[i], err)))
+			remember(path);
 	}
 	free(copy);
 	return rc;
@@ -161,8 +181,9 @@ int cli_sign_app(int argc, char **argv)
 		ens_fail_errno(&err, "cannot stat '%s'", o.input);
 		goto fail;
 	}
-	if (ens_app_write_signed(&app, &sg, outpath, st.st_mode & 0777, &err) ||
-	    (o.sig_dir && write_sig_dir(&o, &sg, &err)))
+	/* the signed file last: with --in-place it replaces the input */
+	if ((o.sig_dir && write_sig_dir(&o, &sg, &err)) ||
+	    ens_app_write_signed(&app, &sg, outpath, st.st_mode & 0777, &err))
 		goto fail;
 	print_result(&sg, mr, outpath);
 	ens_signer_free(signer);
@@ -170,6 +191,7 @@ int cli_sign_app(int argc, char **argv)
 	ens_app_close(&app);
 	return 0;
 fail:
+	forget_all();
 	ens_signer_free(signer);
 	free(outpath);
 	ens_app_close(&app);

@@ -16,6 +16,9 @@ int cmd_sign(int argc, char **argv);
 int cmd_sgxs_sign(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_sgx_sign(int argc, char **argv);
+int cmd_elf2sgxs(int argc, char **argv);
+int cmd_append(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 static const struct cmd commands[] = {
 	{ "check", cmd_check, "start-up check: compare a configuration with a signed application" },
@@ -28,6 +31,12 @@ static const struct cmd commands[] = {
 	{ "sgx_sign", cmd_sgx_sign, "Intel SGX SDK sgx_sign compatible sign, gendata, catsig, dump" },
 	{ "sign", cmd_sign, "sign an enclave (SGXS file or application)" },
 	{ "verify", cmd_verify, "check a SIGSTRUCT and the enclave it signs" },
+	{ "elf2sgxs", cmd_elf2sgxs, "convert a Fortanix EDP ELF enclave to SGXS" },
+	{ "ftxsgx-elf2sgxs", cmd_elf2sgxs, "Fortanix ftxsgx-elf2sgxs compatible (= elf2sgxs)" },
+	{ "append", cmd_append, "finalize an unsized SGXS and append files to it" },
+	{ "sgxs-append", cmd_append, "Fortanix sgxs-append compatible (= append)" },
+	{ "run", cmd_run, "check (and run) an SGXS enclave as ftxsgx-runner does" },
+	{ "ftxsgx-runner", cmd_run, "Fortanix ftxsgx-runner compatible (= run)" },
 };
 
 static void usage(FILE *f)

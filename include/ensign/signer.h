@@ -69,6 +69,9 @@ int ens_key_check(const struct evp_pkey_st *pkey, const char *what, struct ens_e
 /* Load a public key PEM (SubjectPublicKeyInfo or PKCS#1) and return its
  * big-endian modulus after the 3072/e=3 checks. */
 int ens_pubkey_load_modulus(const char *path, uint8_t modulus_be[384], struct ens_err *err);
+/* True when path is a PEM file holding a private key ("... PRIVATE KEY"), so
+ * that a caller wanting a public key can say so plainly. */
+bool ens_pem_is_private_key(const char *path);
 
 /* Generate an RSA-3072 e=3 key as PEM (PKCS#8 unencrypted) into a new file,
  * mode 0600, atomically. */

@@ -4,6 +4,7 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/decoder.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -112,6 +113,21 @@ out:
 	return rc;
 }
 
+bool ens_pem_is_private_key(const char *path)
+{
+	BIO *bio = BIO_new_file(path, "r");
+	char line[256];
+	bool found = false;
+
+	if (!bio)
+		return false;
+	/* PKCS#8 "PRIVATE KEY", "ENCRYPTED PRIVATE KEY", PKCS#1 "RSA PRIVATE KEY" */
+	for (int n = 0; !found && n < 1000 && BIO_gets(bio, line, sizeof line) > 0; n++)
+		found = !strncmp(line, "-----BEGIN ", 11) && strstr(line, "PRIVATE KEY-----");
+	BIO_free(bio);
+	return found;
+}
+
 int ens_pubkey_load_modulus(const char *path, uint8_t n_be[384], struct ens_err *err)
 {
 	BIO *bio = BIO_new_file(path, "r");
@@ -137,6 +153,11 @@ int ens_pubkey_load_modulus(const char *path, uint8_t n_be[384], struct ens_err 
 		}
 	}
 	BIO_free(bio);
+	if (!pkey && ens_pem_is_private_key(path)) {
+		ERR_clear_error();
+		return ens_fail(err, ENS_E_KEY, "'%s' is a private key; a public key is needed here "
+				"(openssl rsa -in '%s' -pubout)", path, path);
+	}
 	if (!pkey) {
 		ens_fail_crypto(err, "'%s' is not a PEM public key or certificate", path);
 		err->code = ENS_E_KEY;

@@ -68,6 +68,9 @@ t_eq "sig ENCLAVEHASH sgx1" "$(hexat "$TMP/sd/hello.sgx1.sig" 960 32)" "$S1"
 t_eq "sig ENCLAVEHASH sgx2" "$(hexat "$TMP/sd/hello.sgx2.sig" 960 32)" "$S2"
 t_err "-o with --in-place" 2 "exclude" "$ENSIGN" sign -o "$TMP/x" --in-place "$APP"
 t_err "-o onto the input" 2 "is the input" "$ENSIGN" sign -o "$APP" "$APP"
+t_err "--sig-dir missing" 1 "cannot create output '/nonexistent" \
+	"$ENSIGN" sign --memory-model=sgx1 --sgxs "$TMP/y.sgxs" --sig-dir /nonexistent -o "$TMP/y.signed" "$APP"
+t_absent "failed sign leaves nothing" "$TMP/y.sgxs" "$TMP/y.signed"
 t_err "unsigned app: verify" 1 "not signed" "$ENSIGN" verify "$APP"
 t_err "unsigned app: check" 1 "not signed" "$ENSIGN" check "$APP"
 
