@@ -58,15 +58,20 @@ static json_t *pick(const struct ens_oci_image *img, json_t *list, struct ens_er
 	return NULL;
 }
 
-/* "<64 hex>.<ext>" (optionally in a directory) names its own digest. */
+/* "<64 hex>.json" (docker save before 25, skopeo) or "blobs/sha256/<64 hex>"
+ * (docker save 25 and later) names its own digest. */
 static void digest_from_name(const char *name, const char *ext, char *out)
 {
 	const char *base = strrchr(name, '/');
+	size_t n;
 	char d[ENS_OCI_DIGEST_LEN + 1];
 
 	*out = 0;
 	base = base ? base + 1 : name;
-	if (strlen(base) != 64 + strlen(ext) || strcmp(base + 64, ext))
+	n = strlen(base);
+	if (n == 64 + strlen(ext) && !strcmp(base + 64, ext))
+		;
+	else if (n != 64 || base - name < 13 || strncmp(base - 13, "blobs/sha256/", 13))
 		return;
 	snprintf(d, sizeof d, "sha256:%.64s", base);
 	if (oci_digest_valid(d))

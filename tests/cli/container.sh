@@ -120,6 +120,36 @@ t_eq "docker-archive enclaves" "$(grep -c '^/opt/app/' "$TMP/out")" 2
 t_run "sign docker-archive to oci" 0 "$ENSIGN" container sign docker-archive:src.tar:example/src:v1 oci:fromsrc --key "$KEY" --memory-model all --date $D --isvsvn 7
 t_run "unpack it" 0 umoci unpack --rootless --image fromsrc:latest u3
 t_cmp "same re-signed file" u3/rootfs/opt/app/hello u1/rootfs/opt/app/hello
+# docker save 25 and later: blobs/sha256/<hex> members (config digest checked by name)
+python3 - <<'PY'
+import io, json, tarfile
+src = tarfile.open("src.tar")
+man = json.load(src.extractfile("manifest.json"))
+out = tarfile.open("new.tar", "w")
+def add(name, data):
+    ti = tarfile.TarInfo(name); ti.size = len(data); out.addfile(ti, io.BytesIO(data))
+names = {}
+for m in [man[0]["Config"]] + man[0]["Layers"]:
+    data = src.extractfile(m).read()
+    names[m] = "blobs/sha256/" + m.split(".")[0]
+    add(names[m], data)
+man[0]["Config"] = names[man[0]["Config"]]
+man[0]["Layers"] = [names[l] for l in man[0]["Layers"]]
+add("manifest.json", json.dumps(man).encode())
+out.close()
+# the same with one byte of the configuration changed
+cfg = src.extractfile([m for m in src.getnames() if m.endswith(".json") and m != "manifest.json"][0]).read()
+out = tarfile.open("newbad.tar", "w")
+for n in [man[0]["Config"]] + man[0]["Layers"]:
+    d = cfg.replace(b'"amd64"', b'"AMD64"') if n == man[0]["Config"] else \
+        tarfile.open("new.tar").extractfile(n).read()
+    add(n, d)
+add("manifest.json", json.dumps(man).encode())
+out.close()
+PY
+t_run "inspect docker save 25 layout" 0 "$ENSIGN" container inspect docker-archive:new.tar
+t_eq "docker save 25 enclaves" "$(grep -c '^/opt/app/' "$TMP/out")" 2
+t_err "docker save 25 corrupted config" 1 "blobs/sha256/[0-9a-f]+' is corrupted" "$ENSIGN" container inspect docker-archive:newbad.tar
 t_run "sign docker-archive to docker-archive" 0 "$ENSIGN" container sign docker-archive:src.tar docker-archive:dd.tar --key "$KEY" --memory-model sgx2 --date $D
 t_run "skopeo round trip" 0 $SKOPEO copy docker-archive:dd.tar oci:rt:v1
 t_run "umoci unpack round trip" 0 umoci unpack --rootless --image rt:v1 u4
