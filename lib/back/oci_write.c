@@ -254,6 +254,13 @@ static int write_layout(const struct ens_oci_image *src, const struct ens_oci_ed
 		return ens_fail(err, ENS_E_USAGE, "'%s': path too long", dst->path);
 	if (!mkdtemp(t.dir))
 		return ens_fail_errno(err, "cannot create a directory next to '%s'", dst->path);
+	{
+		/* mkdtemp makes it private; the layout gets a directory's usual mode */
+		mode_t mask = umask(0);
+
+		umask(mask);
+		chmod(t.dir, 0777 & ~mask);
+	}
 	snprintf(t.blobs, sizeof t.blobs, "%s/blobs", t.dir);
 	if (mkdir(t.blobs, 0755)) {
 		ens_fail_errno(err, "cannot create '%s'", t.blobs);
