@@ -16,6 +16,7 @@ int cmd_sign(int argc, char **argv);
 int cmd_sgxs_sign(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_sgx_sign(int argc, char **argv);
+int cmd_oesign(int argc, char **argv);
 int cmd_elf2sgxs(int argc, char **argv);
 int cmd_append(int argc, char **argv);
 int cmd_run(int argc, char **argv);
@@ -27,6 +28,7 @@ static const struct cmd commands[] = {
 	{ "keygen", cmd_keygen, "generate an RSA-3072 signing key with exponent 3" },
 	{ "measure", cmd_measure, "print the MRENCLAVE of an enclave" },
 	{ "package", cmd_package, "package an application directory and config.json into one signed executable" },
+	{ "oesign", cmd_oesign, "Open Enclave oesign compatible sign, digest, dump" },
 	{ "sgxs-sign", cmd_sgxs_sign, "Fortanix sgxs-sign compatible signing" },
 	{ "sgx_sign", cmd_sgx_sign, "Intel SGX SDK sgx_sign compatible sign, gendata, catsig, dump" },
 	{ "sign", cmd_sign, "sign an enclave (SGXS file or application)" },
