@@ -7,6 +7,7 @@
 #include "cli.h"
 
 int cmd_check(int argc, char **argv);
+int cmd_container(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_measure(int argc, char **argv);
@@ -22,6 +23,7 @@ int cmd_run(int argc, char **argv);
 
 static const struct cmd commands[] = {
 	{ "check", cmd_check, "start-up check: compare a configuration with a signed application" },
+	{ "container", cmd_container, "inspect or re-sign the enclaves of a container image" },
 	{ "info", cmd_info, "show the fields of a SIGSTRUCT or a signed file" },
 	{ "keygen", cmd_keygen, "generate an RSA-3072 signing key with exponent 3" },
 	{ "measure", cmd_measure, "print the MRENCLAVE of an enclave" },
