@@ -72,12 +72,12 @@ check: build $(UNIT_BIN) $(HELPER_BIN)
 	@BUILD=$(BUILD) sh tests/run.sh
 
 check-asan:
-	$(MAKE) BUILD=build-asan SAN=1 CFLAGS="-O1 -g" check
+	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 CFLAGS="-O1 -g" check
 
 # The README's test command: installs dependencies, then every test, plain and sanitized.
 check-all: deps
-	$(MAKE) check
-	$(MAKE) check-asan
+	@$(MAKE) -s --no-print-directory check
+	@$(MAKE) -s --no-print-directory check-asan
 
 $(BUILD)/tests/bench_measure: bench/bench_measure.c $(BUILD)/libensign.a
 	@mkdir -p $(@D)
@@ -97,3 +97,5 @@ install: build
 
 clean:
 	rm -rf build build-asan
+
+-include pkgstub/Makefile.inc

@@ -120,6 +120,9 @@ const struct cli_format *cli_format_detect(const char *path, struct ens_err *err
 const char *cli_find_input(int argc, char **argv);
 int cli_input_missing(const char *path);
 bool cli_has_flag(int argc, char **argv, const char *flag);
+/* The input file of a generic command and its format; on failure prints the
+ * error, sets *rc to the exit status and returns NULL. */
+const struct cli_format *cli_input_format(int argc, char **argv, const char *usage, const char **path, int *rc);
 
 /* Implemented in cli/sgxs_info.c */
 int cli_sgxs_info(const char *path, int argc, char **argv, bool json);

@@ -39,13 +39,14 @@ int cmd_info(int argc, char **argv)
 {
 	const struct cli_format *fmt;
 	const char *path;
-	struct ens_err err;
+	int rc = 1;
 
 	if (cli_has_flag(argc, argv, "--help") || cli_has_flag(argc, argv, "-h")) {
 		printf("usage: %s\n\nShows every field of a SIGSTRUCT (.sig) with attributes decoded by name,\n"
 		       "MRENCLAVE, MRSIGNER and date; or the summary of an SGXS file or a signed file.\n", usage);
 		return 0;
 	}
+<<<<<<< HEAD
 	path = cli_find_input(argc, argv);
 	if (!path) {
 		for (int i = 1; i < argc; i++)
@@ -54,8 +55,11 @@ int cmd_info(int argc, char **argv)
 		return cli_usage_error(usage, "info: no input file");
 	}
 	fmt = cli_format_detect(path, &err);
+=======
+	fmt = cli_input_format(argc, argv, usage, &path, &rc);
+>>>>>>> main
 	if (!fmt)
-		return cli_error(&err);
+		return rc;
 	if (!fmt->info)
 		return cli_errorf("'%s': no information available for a %s file", path, fmt->name);
 	return fmt->info(path, argc, argv, cli_has_flag(argc, argv, "--json"));

@@ -9,13 +9,14 @@ int cmd_measure(int argc, char **argv)
 {
 	const struct cli_format *fmt;
 	const char *path;
-	struct ens_err err;
+	int rc = 1;
 
 	if (cli_has_flag(argc, argv, "--help") || cli_has_flag(argc, argv, "-h")) {
 		printf("usage: %s\n\nPrints the MRENCLAVE of FILE, one line per memory model (64 lowercase hex\n"
 		       "digits; exactly one line for an SGXS file). --json prints one JSON object.\n", usage);
 		return 0;
 	}
+<<<<<<< HEAD
 	path = cli_find_input(argc, argv);
 	if (!path) {
 		for (int i = 1; i < argc; i++)
@@ -24,8 +25,11 @@ int cmd_measure(int argc, char **argv)
 		return cli_usage_error(usage, "measure: no input file");
 	}
 	fmt = cli_format_detect(path, &err);
+=======
+	fmt = cli_input_format(argc, argv, usage, &path, &rc);
+>>>>>>> main
 	if (!fmt)
-		return cli_error(&err);
+		return rc;
 	if (!fmt->measure)
 		return cli_errorf("'%s': a %s file has no MRENCLAVE to compute (try ensign info)", path, fmt->name);
 	return fmt->measure(path, argc, argv, cli_has_flag(argc, argv, "--json"));

@@ -83,3 +83,24 @@ int cli_input_missing(const char *path)
 		return cli_errorf("cannot open '%s': %s", path, strerror(errno));
 	return cli_errorf("'%s' is %s", path, S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
 }
+
+const struct cli_format *cli_input_format(int argc, char **argv, const char *usage, const char **path, int *rc)
+{
+	const struct cli_format *fmt;
+	struct ens_err err;
+
+	*path = cli_find_input(argc, argv);
+	if (!*path) {
+		for (int i = 1; i < argc; i++)
+			if (argv[i][0] != '-') {
+				*rc = cli_input_missing(argv[i]);
+				return NULL;
+			}
+		*rc = cli_usage_error(usage, "%s: no input file", argv[0]);
+		return NULL;
+	}
+	fmt = cli_format_detect(*path, &err);
+	if (!fmt)
+		*rc = cli_error(&err);
+	return fmt;
+}

@@ -16,6 +16,16 @@ int cli_intel_measure(const char *path, int argc, char **argv, bool json);
 int cli_intel_info(const char *path, int argc, char **argv, bool json);
 int cli_intel_verify(const char *path, int argc, char **argv);
 int cli_intel_mrenclave(const char *path, uint8_t out[32], struct ens_err *err);
+bool fmt_package_probe(const char *path, const uint8_t *head, size_t len, uint64_t file_size);
+int fmt_package_measure(const char *path, int argc, char **argv, bool json);
+int fmt_package_info(const char *path, int argc, char **argv, bool json);
+int fmt_package_verify(const char *path, int argc, char **argv);
+int fmt_package_mrenclave(const char *path, uint8_t out[32], struct ens_err *err);
+bool oe_fmt_probe(const char *path, const uint8_t *head, size_t len, uint64_t file_size);
+int oe_fmt_measure(const char *path, int argc, char **argv, bool json);
+int oe_fmt_info(const char *path, int argc, char **argv, bool json);
+int oe_fmt_verify(const char *path, int argc, char **argv);
+int oe_fmt_mrenclave(const char *path, uint8_t out[32], struct ens_err *err);
 
 static bool probe_sgxs(const char *path, const uint8_t *h, size_t n, uint64_t size)
 {
@@ -35,6 +45,11 @@ static bool probe_sigstruct(const char *path, const uint8_t *h, size_t n, uint64
 static const struct cli_format formats[] = {
 	{ .name = "sgxs", .probe = probe_sgxs, .measure = cli_sgxs_measure, .info = cli_sgxs_info,
 	  .verify = cli_sgxs_verify, .mrenclave = cli_sgxs_mrenclave },
+	/* packages are ELF files too: the trailer magic at the end decides */
+	{ .name = "package", .probe = fmt_package_probe, .measure = fmt_package_measure, .info = fmt_package_info,
+	  .verify = fmt_package_verify, .mrenclave = fmt_package_mrenclave },
+	{ .name = "openenclave", .probe = oe_fmt_probe, .measure = oe_fmt_measure, .info = oe_fmt_info,
+	  .verify = oe_fmt_verify, .mrenclave = oe_fmt_mrenclave },
 	{ .name = "intel-sdk", .probe = cli_intel_probe, .measure = cli_intel_measure, .info = cli_intel_info,
 	  .verify = cli_intel_verify, .mrenclave = cli_intel_mrenclave },
 	{ .name = "sigstruct", .probe = probe_sigstruct, .info = cli_sigstruct_info },

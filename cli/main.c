@@ -7,32 +7,38 @@
 #include "cli.h"
 
 int cmd_check(int argc, char **argv);
+int cmd_container(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_measure(int argc, char **argv);
+int cmd_package(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_sgxs_sign(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_sgx_sign(int argc, char **argv);
+int cmd_oesign(int argc, char **argv);
 int cmd_elf2sgxs(int argc, char **argv);
 int cmd_append(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 
 static const struct cmd commands[] = {
+	{ "append", cmd_append, "finalize an unsized SGXS and append files to it" },
 	{ "check", cmd_check, "start-up check: compare a configuration with a signed application" },
+	{ "container", cmd_container, "inspect or re-sign the enclaves of a container image" },
+	{ "elf2sgxs", cmd_elf2sgxs, "convert a Fortanix EDP ELF enclave to SGXS" },
 	{ "info", cmd_info, "show the fields of a SIGSTRUCT or a signed file" },
 	{ "keygen", cmd_keygen, "generate an RSA-3072 signing key with exponent 3" },
 	{ "measure", cmd_measure, "print the MRENCLAVE of an enclave" },
-	{ "sgxs-sign", cmd_sgxs_sign, "Fortanix sgxs-sign compatible signing" },
+	{ "oesign", cmd_oesign, "Open Enclave oesign compatible sign, digest, dump" },
+	{ "package", cmd_package, "package an application directory and config.json into one signed executable" },
+	{ "run", cmd_run, "check (and run) an SGXS enclave as ftxsgx-runner does" },
 	{ "sgx_sign", cmd_sgx_sign, "Intel SGX SDK sgx_sign compatible sign, gendata, catsig, dump" },
 	{ "sign", cmd_sign, "sign an enclave (SGXS file or application)" },
 	{ "verify", cmd_verify, "check a SIGSTRUCT and the enclave it signs" },
-	{ "elf2sgxs", cmd_elf2sgxs, "convert a Fortanix EDP ELF enclave to SGXS" },
-	{ "ftxsgx-elf2sgxs", cmd_elf2sgxs, "Fortanix ftxsgx-elf2sgxs compatible (= elf2sgxs)" },
-	{ "append", cmd_append, "finalize an unsized SGXS and append files to it" },
 	{ "sgxs-append", cmd_append, "Fortanix sgxs-append compatible (= append)" },
-	{ "run", cmd_run, "check (and run) an SGXS enclave as ftxsgx-runner does" },
+	{ "ftxsgx-elf2sgxs", cmd_elf2sgxs, "Fortanix ftxsgx-elf2sgxs compatible (= elf2sgxs)" },
 	{ "ftxsgx-runner", cmd_run, "Fortanix ftxsgx-runner compatible (= run)" },
+	{ "sgxs-sign", cmd_sgxs_sign, "Fortanix sgxs-sign compatible signing" },
 };
 
 static void usage(FILE *f)
