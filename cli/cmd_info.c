@@ -46,18 +46,7 @@ int cmd_info(int argc, char **argv)
 		       "MRENCLAVE, MRSIGNER and date; or the summary of an SGXS file or a signed file.\n", usage);
 		return 0;
 	}
-<<<<<<< HEAD
-	path = cli_find_input(argc, argv);
-	if (!path) {
-		for (int i = 1; i < argc; i++)
-			if (argv[i][0] != '-')
-				return cli_input_missing(argv[i]);
-		return cli_usage_error(usage, "info: no input file");
-	}
-	fmt = cli_format_detect(path, &err);
-=======
 	fmt = cli_input_format(argc, argv, usage, &path, &rc);
->>>>>>> main
 	if (!fmt)
 		return rc;
 	if (!fmt->info)

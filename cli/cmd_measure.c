@@ -16,18 +16,7 @@ int cmd_measure(int argc, char **argv)
 		       "digits; exactly one line for an SGXS file). --json prints one JSON object.\n", usage);
 		return 0;
 	}
-<<<<<<< HEAD
-	path = cli_find_input(argc, argv);
-	if (!path) {
-		for (int i = 1; i < argc; i++)
-			if (argv[i][0] != '-')
-				return cli_input_missing(argv[i]);
-		return cli_usage_error(usage, "measure: no input file");
-	}
-	fmt = cli_format_detect(path, &err);
-=======
 	fmt = cli_input_format(argc, argv, usage, &path, &rc);
->>>>>>> main
 	if (!fmt)
 		return rc;
 	if (!fmt->measure)
