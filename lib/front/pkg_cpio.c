@@ -197,6 +197,52 @@ out:
 	return rc;
 }
 
+/* libarchive reads a newc entry's name (and a symlink's target) into a buffer
+ * sized from the header before it knows the data is there: a forged size
+ * costs gigabytes (found by fuzz/fuzz_pkg_cpio.c). Check every newc header's
+ * sizes against the archive first; other formats are left to libarchive. */
+static int newc_sizes_fit(const uint8_t *p, size_t len, struct ens_err *err)
+{
+	size_t off = 0;
+
+	if (len < 6 || (memcmp(p, "070701", 6) && memcmp(p, "070702", 6)))
+		return 0;
+	/* newc: every header exactly where the previous entry ends (libarchive
+	 * would resynchronise on garbage), up to the trailer */
+	for (;;) {
+		uint64_t f[13];
+
+		if (len < 110 || off > len - 110)
+			return ens_fail(err, ENS_E_FORMAT, "malformed archive: no TRAILER!!! entry before the end");
+		if (memcmp(p + off, "070701", 6) && memcmp(p + off, "070702", 6))
+			return ens_fail(err, ENS_E_FORMAT, "malformed archive: no header at offset %zu", off);
+		for (int i = 0; i < 13; i++) {
+			f[i] = 0;
+			for (int j = 0; j < 8; j++) {
+				int c = p[off + 6 + 8 * i + j], v = c >= '0' && c <= '9' ? c - '0' :
+					c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+
+				if (v < 0)
+					return ens_fail(err, ENS_E_FORMAT, "malformed archive: bad header at offset %zu", off);
+				f[i] = f[i] << 4 | (uint64_t)v;
+			}
+		}
+		uint64_t namesize = f[11], filesize = f[6], data;
+
+		if (namesize > len - off - 110)
+			return ens_fail(err, ENS_E_FORMAT, "malformed archive: the name at offset %zu runs past the end", off);
+		/* a name of at least one byte plus its NUL (libarchive mishandles 0) */
+		if (namesize < 2 || p[off + 110 + namesize - 1])
+			return ens_fail(err, ENS_E_FORMAT, "malformed archive: bad name at offset %zu", off);
+		data = (off + 110 + namesize + 3) & ~(uint64_t)3;
+		if (data > len || filesize > len - data)
+			return ens_fail(err, ENS_E_FORMAT, "malformed archive: the entry at offset %zu runs past the end", off);
+		if (namesize == 11 && !memcmp(p + off + 110, "TRAILER!!!", 11))
+			return 0;
+		off = (size_t)((data + filesize + 3) & ~(uint64_t)3);
+	}
+}
+
 int ens_pkg_cpio_list(const uint8_t *cpio, size_t len,
 		      int (*fn)(void *ctx, const char *path, unsigned mode, uint64_t size), void *ctx,
 		      struct ens_err *err)
@@ -207,6 +253,10 @@ int ens_pkg_cpio_list(const uint8_t *cpio, size_t len,
 
 	if (!a)
 		return ens_fail(err, ENS_E_NOMEM, "out of memory");
+	if (newc_sizes_fit(cpio, len, err)) {
+		archive_read_free(a);
+		return -1;
+	}
 	if (archive_read_support_format_cpio(a) != ARCHIVE_OK ||
 	    archive_read_open_memory(a, cpio, len) != ARCHIVE_OK) {
 		rc = ens_fail(err, ENS_E_FORMAT, "malformed archive: %s", archive_error_string(a));
