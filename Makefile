@@ -76,6 +76,7 @@ check-asan:
 
 # The README's test command: installs dependencies, then every test, plain and sanitized.
 check-all: deps
+	@sh fuzz/smoke.sh
 	@$(MAKE) -s --no-print-directory check
 	@$(MAKE) -s --no-print-directory check-asan
 

@@ -22,8 +22,11 @@ for t in $targets; do
 	[ -f "fuzz/$t.dict" ] && opts="$opts -dict=fuzz/$t.dict"
 	# -rss_limit_mb: a parser must never need much memory, whatever the input.
 	# shellcheck disable=SC2086
-	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-	"$OUT/fuzz_$t" -max_total_time="$SECONDS_PER" -rss_limit_mb=512 -timeout=10 -print_final_stats=1 \
+	# A small quarantine keeps long runs under the RSS limit; the outer timeout
+	# turns a fuzzer that hangs on exit into a reported failure, never a stuck CI.
+	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:quarantine_size_mb=32} \
+	UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+	timeout -k 10 $((SECONDS_PER + 120)) "$OUT/fuzz_$t" -max_total_time="$SECONDS_PER" -rss_limit_mb=512 -timeout=10 -print_final_stats=1 \
 		-artifact_prefix="$crashes/" $opts "$corpus" >"$log" 2>&1
 	st=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)

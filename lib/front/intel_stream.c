@@ -24,7 +24,12 @@ struct ctx {
 	struct ens_sink *sink;
 	uint8_t page[4096];
 	int depth;
+	uint64_t expanded;		/* layout entries visited, groups unrolled */
 };
+
+/* Nested groups multiply (page_count^depth): a forged table must not make us
+ * loop for hours. Real enclaves unroll a few thousand entries at most. */
+#define MAX_LAYOUT_EXPANSION (UINT64_C(1) << 24)
 
 static int push(struct ctx *c, uint64_t rva, uint64_t count, const uint8_t *data, uint64_t si, bool extend,
 		struct ens_err *err)
@@ -82,6 +87,9 @@ static int build_contexts(struct ctx *c, const struct ens_intel_layout *start, c
 	if (++c->depth > 8)
 		return ens_fail(err, ENS_E_FORMAT, "layout groups nested too deeply");
 	for (const struct ens_intel_layout *l = start; l < end; l++) {
+		if (++c->expanded > MAX_LAYOUT_EXPANSION)
+			return ens_fail(err, ENS_E_FORMAT, "layout groups unroll to more than %llu entries",
+					(unsigned long long)MAX_LAYOUT_EXPANSION);
 		if (!(l->id & ENS_LAYOUT_GROUP_FLAG)) {
 			if (build_entry(c, l, delta, err))
 				return -1;
@@ -92,7 +100,7 @@ static int build_contexts(struct ctx *c, const struct ens_intel_layout *start, c
 			return ens_fail(err, ENS_E_FORMAT, "layout group repeats %u entries but only %td precede it",
 					n, l - first);
 		uint64_t step = 0;
-		for (uint32_t j = 0; j < l->page_count; j++) {
+		for (uint32_t j = 0; n && j < l->page_count; j++) {
 			step += l->rva;
 			if (build_contexts(c, l - n, l, first, step, err))
 				return -1;
