@@ -301,19 +301,9 @@ else
 fi
 
 # --- PKCS#11 (SoftHSM2): both models signed through the token equal PEM signing
-MOD=""
-for m in /usr/lib/softhsm/libsofthsm2.so /usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so; do
-	[ -f "$m" ] && { MOD=$m; break; }
-done
-if [ -n "$MOD" ] && command -v softhsm2-util >/dev/null 2>&1; then
-	mkdir -p "$TMP/tokens"
-	printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\n' "$TMP" >"$TMP/softhsm2.conf"
-	export SOFTHSM2_CONF="$TMP/softhsm2.conf"
-	softhsm2-util --init-token --free --label app-test --pin 4711 --so-pin 5678 >/dev/null
-	openssl pkcs8 -topk8 -nocrypt -in "$TMP/k.pem" -out "$TMP/k.pk8"
-	softhsm2-util --import "$TMP/k.pk8" --token app-test --label appkey --id 01 --pin 4711 >/dev/null
+if t_softhsm "$TMP/k.pem" appkey; then
 	t_run "pkcs11 sign app" 0 "$ENSIGN" sign --date $D --production --pkcs11-module "$MOD" \
-		--key "pkcs11:token=app-test;object=appkey?pin-value=4711" -o "$TMP/p11.signed" "$APP"
+		--key "pkcs11:token=ensign-test;object=appkey?pin-value=4711" -o "$TMP/p11.signed" "$APP"
 	"$ENSIGN" sign --date $D --production --key "$TMP/k.pem" -o "$TMP/pem.signed" "$APP" >/dev/null 2>&1
 	t_cmp "pkcs11 = pem" "$TMP/p11.signed" "$TMP/pem.signed"
 else

@@ -115,26 +115,7 @@ t_absent "refusals: no output" $O g3.bin g4.bin
 t_cmp "enclave untouched" mini_enclave.so "$V/mini_enclave.so"
 
 # ---- PKCS#11 with SoftHSM2 (set up as tests/cli/keys.sh does) ----
-softhsm_setup() {
-	MOD=""
-	for m in /usr/lib/softhsm/libsofthsm2.so /usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so \
-		/usr/lib64/softhsm/libsofthsm2.so /usr/local/lib/softhsm/libsofthsm2.so; do
-		[ -f "$m" ] && { MOD=$m; break; }
-	done
-	if [ -z "$MOD" ] || ! command -v softhsm2-util >/dev/null 2>&1; then
-		return 1
-	fi
-	mkdir -p "$TMP/tokens"
-	printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\n' "$TMP" > "$TMP/softhsm2.conf"
-	export SOFTHSM2_CONF="$TMP/softhsm2.conf"
-	unset ENSIGN_PKCS11_MODULE ENSIGN_PKCS11_PIN ENSIGN_PKCS11_MECHANISM
-	PIN=4711
-	softhsm2-util --init-token --free --label ensign-test --pin $PIN --so-pin 5678 >/dev/null
-	openssl pkcs8 -topk8 -nocrypt -in "$K" -out "$TMP/key.pk8"
-	softhsm2-util --import "$TMP/key.pk8" --token ensign-test --label intel --id 01a2 --pin $PIN >/dev/null
-	printf '%s\n' $PIN > "$TMP/pin.txt"
-}
-if ! softhsm_setup; then
+if ! t_softhsm "$K" intel; then
 	t_skip "pkcs11" "SoftHSM2 not installed (scripts/install-deps.sh installs softhsm2)"
 	t_done; exit $?
 fi

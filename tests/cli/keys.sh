@@ -112,28 +112,14 @@ t_err "--key with --signature" 2 "--key cannot be combined with --signature" \
 	$E sign --key "$K" $OPTS $D "$S" --signature "$TMP/sig.bin" --pubkey "$TMP/pub.pem" -o "$O"
 
 # ---- PKCS#11 with SoftHSM2 ----
-MOD=""
-for m in /usr/lib/softhsm/libsofthsm2.so /usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so \
-	/usr/lib64/softhsm/libsofthsm2.so /usr/local/lib/softhsm/libsofthsm2.so; do
-	[ -f "$m" ] && { MOD=$m; break; }
-done
-if [ -z "$MOD" ] || ! command -v softhsm2-util >/dev/null 2>&1; then
+if ! t_softhsm "$K" sig1; then
 	t_skip "pkcs11" "SoftHSM2 not installed (scripts/install-deps.sh installs softhsm2)"
 	t_done; exit $?
 fi
-mkdir -p "$TMP/tokens"
-printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\n' "$TMP" > "$TMP/softhsm2.conf"
-export SOFTHSM2_CONF="$TMP/softhsm2.conf"
-unset ENSIGN_PKCS11_MODULE ENSIGN_PKCS11_PIN ENSIGN_PKCS11_MECHANISM
-PIN=4711
-softhsm2-util --init-token --free --label ensign-test --pin $PIN --so-pin 5678 >/dev/null
-openssl pkcs8 -topk8 -nocrypt -in "$K" -out "$TMP/key.pk8"
-softhsm2-util --import "$TMP/key.pk8" --token ensign-test --label sig1 --id 01a2 --pin $PIN >/dev/null
-openssl genrsa -3 2048 2>/dev/null | openssl pkcs8 -topk8 -nocrypt -out "$TMP/small.pk8"
-softhsm2-util --import "$TMP/small.pk8" --token ensign-test --label small --id 02 --pin $PIN >/dev/null
-openssl genrsa 3072 2>/dev/null | openssl pkcs8 -topk8 -nocrypt -out "$TMP/f4.pk8"
-softhsm2-util --import "$TMP/f4.pk8" --token ensign-test --label f4 --id 03 --pin $PIN >/dev/null
-printf '%s\n' $PIN > "$TMP/pin.txt"
+openssl genrsa -3 2048 2>/dev/null >"$TMP/small.pem"
+t_softhsm_import "$TMP/small.pem" small 02
+openssl genrsa 3072 2>/dev/null >"$TMP/f4.pem"
+t_softhsm_import "$TMP/f4.pem" f4 03
 
 t_run "pkcs11 sign" 0 $E sign --key "pkcs11:token=ensign-test;object=sig1?pin-value=$PIN" \
 	--pkcs11-module "$MOD" $OPTS $D "$S" -o "$TMP/p11.sig"
