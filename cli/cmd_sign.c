@@ -92,7 +92,7 @@ static bool is_elf(const char *path)
 
 int cmd_sign(int argc, char **argv)
 {
-	enum { O_XFRM = 0x2000, O_ATTR, O_MISC, O_PROD, O_SVN, O_FAM, O_EXT, O_DATE, O_VENDOR, O_SW, O_DEBUG };
+	enum { O_XFRM = 0x2000, O_ATTR, O_MISC, O_PROD, O_SVN, O_FAM, O_EXT, O_DATE, O_VENDOR, O_SW };
 	static const struct option longopts[] = {
 		CLI_SIGN_LONGOPTS,
 		{ "output", required_argument, 0, 'o' },

@@ -113,41 +113,46 @@ static void names(char *buf, size_t len, uint64_t v, bool xfrm)
 		snprintf(buf, len, "none");
 }
 
-void cli_json_sigstruct_members(const struct ens_sigstruct *s)
-{
+/* The SIGSTRUCT fields both reports print as text. */
+struct sig_text {
 	char mr[65], signer[65], fam[33], ext[33], date[16];
+};
+
+static void sig_text(const struct ens_sigstruct *s, struct sig_text *t)
+{
 	uint8_t mrsigner[32];
 
-	ens_hex(s->enclavehash, 32, mr);
+	ens_hex(s->enclavehash, 32, t->mr);
 	ens_sigstruct_mrsigner(s, mrsigner);
-	ens_hex(mrsigner, 32, signer);
-	ens_hex(s->isvfamilyid, 16, fam);
-	ens_hex(s->isvextprodid, 16, ext);
-	ens_date_format(s->date, date, sizeof date);
+	ens_hex(mrsigner, 32, t->signer);
+	ens_hex(s->isvfamilyid, 16, t->fam);
+	ens_hex(s->isvextprodid, 16, t->ext);
+	ens_date_format(s->date, t->date, sizeof t->date);
+}
+
+void cli_json_sigstruct_members(const struct ens_sigstruct *s)
+{
+	struct sig_text t;
+
+	sig_text(s, &t);
 	printf("\"mrenclave\": \"%s\", \"mrsigner\": \"%s\", \"isvprodid\": %u, \"isvsvn\": %u, "
 	       "\"debug\": %s, \"attributes\": {\"flags\": \"0x%016llx\", \"xfrm\": \"0x%016llx\"}, "
 	       "\"attributemask\": {\"flags\": \"0x%016llx\", \"xfrm\": \"0x%016llx\"}, "
 	       "\"miscselect\": \"0x%08x\", \"miscmask\": \"0x%08x\", \"isvfamilyid\": \"%s\", "
 	       "\"isvextprodid\": \"%s\", \"date\": \"%s\", \"date_raw\": \"0x%08x\", \"vendor\": \"0x%08x\", "
 	       "\"swdefined\": %u, \"cet_attributes\": %u, \"cet_attributes_mask\": %u, \"exponent\": %u",
-	       mr, signer, s->isvprodid, s->isvsvn, (s->attributes & ENS_ATTR_DEBUG) ? "true" : "false",
+	       t.mr, t.signer, s->isvprodid, s->isvsvn, (s->attributes & ENS_ATTR_DEBUG) ? "true" : "false",
 	       (unsigned long long)s->attributes, (unsigned long long)s->xfrm,
 	       (unsigned long long)s->attributes_mask, (unsigned long long)s->xfrm_mask,
-	       s->miscselect, s->miscmask, fam, ext, date, s->date, s->vendor, s->swdefined,
+	       s->miscselect, s->miscmask, t.fam, t.ext, t.date, s->date, s->vendor, s->swdefined,
 	       s->cet_attributes, s->cet_attributes_mask, s->exponent);
 }
 
 void cli_print_sigstruct(const struct ens_sigstruct *s, bool json, const char *ind)
 {
-	char mr[65], signer[65], fam[33], ext[33], date[16], a[160], x[160];
-	uint8_t mrsigner[32];
+	char a[160], x[160];
+	struct sig_text t;
 
-	ens_hex(s->enclavehash, 32, mr);
-	ens_sigstruct_mrsigner(s, mrsigner);
-	ens_hex(mrsigner, 32, signer);
-	ens_hex(s->isvfamilyid, 16, fam);
-	ens_hex(s->isvextprodid, 16, ext);
-	ens_date_format(s->date, date, sizeof date);
 	if (!ind)
 		ind = "";
 	if (json) {
@@ -156,8 +161,9 @@ void cli_print_sigstruct(const struct ens_sigstruct *s, bool json, const char *i
 		putchar('}');
 		return;
 	}
-	printf("%smrenclave:       %s\n", ind, mr);
-	printf("%smrsigner:        %s\n", ind, signer);
+	sig_text(s, &t);
+	printf("%smrenclave:       %s\n", ind, t.mr);
+	printf("%smrsigner:        %s\n", ind, t.signer);
 	printf("%sisvprodid:       %u\n", ind, s->isvprodid);
 	printf("%sisvsvn:          %u\n", ind, s->isvsvn);
 	names(a, sizeof a, s->attributes, false);
@@ -173,9 +179,9 @@ void cli_print_sigstruct(const struct ens_sigstruct *s, bool json, const char *i
 	printf("%smiscselect:      0x%08x\n", ind, s->miscselect);
 	printf("%smiscmask:        0x%08x\n", ind, s->miscmask);
 	printf("%scet:             0x%02x/0x%02x\n", ind, s->cet_attributes, s->cet_attributes_mask);
-	printf("%sisvfamilyid:     %s\n", ind, fam);
-	printf("%sisvextprodid:    %s\n", ind, ext);
-	printf("%sdate:            %s%s\n", ind, date, ens_date_is_bcd(s->date) ? "" : " (not BCD)");
+	printf("%sisvfamilyid:     %s\n", ind, t.fam);
+	printf("%sisvextprodid:    %s\n", ind, t.ext);
+	printf("%sdate:            %s%s\n", ind, t.date, ens_date_is_bcd(s->date) ? "" : " (not BCD)");
 	printf("%svendor:          0x%08x%s\n", ind, s->vendor, s->vendor == 0x8086 ? " (Intel)" : "");
 	printf("%sswdefined:       0x%08x\n", ind, s->swdefined);
 	printf("%sexponent:        %u\n", ind, s->exponent);
