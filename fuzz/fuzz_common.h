@@ -53,7 +53,7 @@ static inline char *fuzz_string(const uint8_t *data, size_t size)
 /* A sink for front ends that lay out whole enclaves (heaps of gigabytes):
  * counts ECREATE and pages, and stops the stream with an error after
  * FUZZ_PAGE_BUDGET pages so one input costs milliseconds, not minutes. */
-#define FUZZ_PAGE_BUDGET 4096
+#define FUZZ_PAGE_BUDGET 512
 struct fuzz_budget { uint64_t size, pages; int ecreates; };
 
 static inline int fuzz_budget_ecreate(void *ctx, uint32_t ssa, uint64_t size, struct ens_err *err)

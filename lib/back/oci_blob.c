@@ -3,6 +3,7 @@
  * on the way, including layers opened as libarchive readers. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <archive.h>
@@ -193,7 +194,7 @@ int oci_docker_member(const char *file, const char *name, struct archive **out, 
 int oci_blob_open(struct oci_blob *b, const struct ens_oci_image *img, const char *digest,
 		  uint64_t size, const char *member, struct ens_err *err)
 {
-	memset(b, 0, sizeof *b);
+	memset(b, 0, offsetof(struct oci_blob, buf));	/* buf needs no clearing */
 	b->img = img;
 	b->expect_size = size;
 	if (digest)
@@ -298,6 +299,7 @@ void oci_blob_close(struct oci_blob *b)
 	b->outer = NULL;
 }
 
+#define SLURP_CHUNK 8192
 int oci_blob_slurp(const struct ens_oci_image *img, const char *digest, uint64_t size, const char *member,
 		   uint8_t **out, size_t *len, struct ens_err *err)
 {
@@ -312,12 +314,13 @@ int oci_blob_slurp(const struct ens_oci_image *img, const char *digest, uint64_t
 		free(b);
 		return -1;
 	}
+	/* JSON documents are mostly a few KiB: start small, double as needed */
 	do {
-		if (n + 65536 + 1 > cap) {
+		if (n + SLURP_CHUNK + 1 > cap) {
 			uint8_t *nb;
 
-			cap = cap ? cap * 2 : 65536 * 2;
-			if (cap > OCI_MAX_JSON + 65536 * 2 || !(nb = realloc(buf, cap))) {
+			cap = cap ? cap * 2 : SLURP_CHUNK * 2;
+			if (cap > OCI_MAX_JSON + SLURP_CHUNK * 2 || !(nb = realloc(buf, cap))) {
 				r = ens_fail(err, cap > OCI_MAX_JSON ? ENS_E_FORMAT : ENS_E_NOMEM,
 					     cap > OCI_MAX_JSON ? "'%s': %s is too large" : "out of memory",
 					     img->ref.text, b->name);
@@ -325,7 +328,7 @@ int oci_blob_slurp(const struct ens_oci_image *img, const char *digest, uint64_t
 			}
 			buf = nb;
 		}
-		r = oci_blob_read(b, buf + n, 65536, err);
+		r = oci_blob_read(b, buf + n, SLURP_CHUNK, err);
 		if (r > 0)
 			n += (size_t)r;
 	} while (r > 0);

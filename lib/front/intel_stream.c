@@ -25,15 +25,24 @@ struct ctx {
 	uint8_t page[4096];
 	int depth;
 	uint64_t expanded;		/* layout entries visited, groups unrolled */
+	uint64_t pages, max_pages;	/* pages added so far; what ELRANGE holds */
 };
 
 /* Nested groups multiply (page_count^depth): a forged table must not make us
- * loop for hours. Real enclaves unroll a few thousand entries at most. */
-#define MAX_LAYOUT_EXPANSION (UINT64_C(1) << 24)
+ * loop for hours. Real enclaves unroll a few thousand entries at most (about
+ * seven per thread); 2^20 allows some 150,000 threads and costs milliseconds. */
+#define MAX_LAYOUT_EXPANSION (UINT64_C(1) << 20)
 
+/* Each EADD takes a page of its own in ELRANGE (the CPU refuses a second
+ * one), so more pages than the range holds means overlapping entries; the
+ * check also bounds the work a forged table can ask for. */
 static int push(struct ctx *c, uint64_t rva, uint64_t count, const uint8_t *data, uint64_t si, bool extend,
 		struct ens_err *err)
 {
+	if (count > c->max_pages - c->pages)
+		return ens_fail(err, ENS_E_FORMAT, "the layout adds more pages than the enclave's 0x%llx bytes hold "
+				"(overlapping layout entries)", (unsigned long long)(c->max_pages * PAGE));
+	c->pages += count;
 	for (uint64_t i = 0; i < count; i++) {
 		struct ens_page pg = {.offset = rva + c->delta + i * PAGE, .secinfo_flags = si,
 				      .eextend_mask = extend ? 0xFFFF : 0, .added = true, .data = data};
@@ -184,6 +193,7 @@ int ens_intel_stream(const struct ens_intel_elf *e, const uint8_t *meta, size_t 
 	}
 	if (sink->ecreate(sink->ctx, h.ssa_frame_size, secs_size, err))
 		goto out;
+	c->max_pages = secs_size / PAGE;
 	uint64_t top = 0;
 	int top_i = 0;
 	for (int i = 0; i < e->nseg; i++)

@@ -3,7 +3,6 @@
 #include <string.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
-#include <openssl/decoder.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -13,17 +12,22 @@
 #include "ensign/io.h"
 #include "ensign/signer.h"
 #include "ensign/util.h"
+#include "pem.h"
 
 static const uint8_t sha256_digestinfo[19] = {
 	0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
 	0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20,
 };
 
-static const char *key_type_name(int id)
+const char *ens_key_type_name(int id)
 {
 	switch (id) {
 	case EVP_PKEY_EC: return "an EC key";
 	case EVP_PKEY_ED25519: return "an Ed25519 key";
+	case EVP_PKEY_ED448: return "an Ed448 key";
+	case EVP_PKEY_X25519: return "an X25519 key";
+	case EVP_PKEY_X448: return "an X448 key";
+	case EVP_PKEY_DH: case EVP_PKEY_DHX: return "a DH key";
 	case EVP_PKEY_DSA: return "a DSA key";
 	case EVP_PKEY_RSA_PSS: return "an RSA-PSS key";
 	default: return "not an RSA key";
@@ -38,7 +42,7 @@ int ens_key_check(const struct evp_pkey_st *pkey, const char *what, struct ens_e
 
 	if (id != EVP_PKEY_RSA)
 		return ens_fail(err, ENS_E_KEY, "'%s' is %s; SGX needs an RSA-3072 key with exponent 3",
-				what, key_type_name(id));
+				what, ens_key_type_name(id));
 	bits = EVP_PKEY_get_bits(pkey);
 	if (bits != 3072)
 		return ens_fail(err, ENS_E_KEY, "'%s' is a %d-bit RSA key; SGX needs 3072 bits", what, bits);
@@ -113,57 +117,63 @@ out:
 	return rc;
 }
 
+/* Labels only: nothing is decoded. */
 bool ens_pem_is_private_key(const char *path)
 {
-	BIO *bio = BIO_new_file(path, "r");
-	char line[256];
+	uint8_t *buf;
+	size_t len, cap, pos = 0;
+	mode_t mode;
+	struct pem_block b;
+	struct ens_err err;
+	const char *why;
 	bool found = false;
+	enum pem_next r;
 
-	if (!bio)
+	if (ens_key_file_read(path, &buf, &len, &cap, &mode, &err))
 		return false;
-	/* PKCS#8 "PRIVATE KEY", "ENCRYPTED PRIVATE KEY", PKCS#1 "RSA PRIVATE KEY" */
-	for (int n = 0; !found && n < 1000 && BIO_gets(bio, line, sizeof line) > 0; n++)
-		found = !strncmp(line, "-----BEGIN ", 11) && strstr(line, "PRIVATE KEY-----");
-	BIO_free(bio);
+	while (!found && (r = pem_next_block(buf, len, &pos, &b, &why)) != PEM_NONE) {
+		found = pem_label_is_private(b.label);
+		pem_block_wipe(&b);
+	}
+	OPENSSL_clear_free(buf, cap);
 	return found;
 }
 
+/* The first public key or certificate block of a PEM file. */
 int ens_pubkey_load_modulus(const char *path, uint8_t n_be[384], struct ens_err *err)
 {
-	BIO *bio = BIO_new_file(path, "r");
+	uint8_t *buf;
+	size_t len, cap, pos = 0;
+	mode_t mode;
+	struct pem_block b;
+	const char *why;
+	bool saw_private = false;
+	enum pem_next r;
 	EVP_PKEY *pkey = NULL;
-	OSSL_DECODER_CTX *dec;
 	int rc = -1;
 
-	if (!bio)
-		return ens_fail_errno(err, "cannot open '%s'", path);
-	/* SubjectPublicKeyInfo or PKCS#1 "RSA PUBLIC KEY"; else a certificate */
-	dec = OSSL_DECODER_CTX_new_for_pkey(&pkey, "PEM", NULL, NULL, EVP_PKEY_PUBLIC_KEY, NULL, NULL);
-	if (dec)
-		(void)OSSL_DECODER_from_bio(dec, bio);
-	OSSL_DECODER_CTX_free(dec);
-	if (!pkey) {
-		X509 *x;
-
-		(void)BIO_reset(bio);
-		x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
-		if (x) {
-			pkey = X509_get_pubkey(x);
-			X509_free(x);
+	if (ens_key_file_read(path, &buf, &len, &cap, &mode, err))
+		return -1;
+	while ((r = pem_next_block(buf, len, &pos, &b, &why)) != PEM_NONE) {
+		if (!pem_label_is_public(b.label)) {
+			saw_private |= pem_label_is_private(b.label);
+			pem_block_wipe(&b);
+			continue;
 		}
+		if (r == PEM_MALFORMED)
+			ens_fail(err, ENS_E_KEY, "'%s': cannot read the public key: %s", path, why);
+		else
+			pkey = ens_der_public_key(&b, path, err);
+		pem_block_wipe(&b);
+		break;
 	}
-	BIO_free(bio);
-	if (!pkey && ens_pem_is_private_key(path)) {
-		ERR_clear_error();
+	OPENSSL_clear_free(buf, cap);
+	if (r == PEM_NONE && saw_private)
 		return ens_fail(err, ENS_E_KEY, "'%s' is a private key; a public key is needed here "
 				"(openssl rsa -in '%s' -pubout)", path, path);
-	}
-	if (!pkey) {
-		ens_fail_crypto(err, "'%s' is not a PEM public key or certificate", path);
-		err->code = ENS_E_KEY;
-		return -1;
-	}
-	if (ens_key_check(pkey, path, err) == 0 && ens_pkey_modulus_be(pkey, n_be, err) == 0)
+	if (r == PEM_NONE)
+		return ens_fail(err, ENS_E_KEY, "'%s' is not a PEM public key or certificate", path);
+	if (pkey && ens_key_check(pkey, path, err) == 0 && ens_pkey_modulus_be(pkey, n_be, err) == 0)
 		rc = 0;
 	EVP_PKEY_free(pkey);
 	return rc;

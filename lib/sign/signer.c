@@ -14,6 +14,7 @@
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
 #include "debug_key.h"
+#include "pem.h"
 #include "ensign/io.h"
 #include "ensign/signer.h"
 
@@ -95,28 +96,69 @@ static bool is_bad_passphrase(unsigned long e)
 	       (ERR_GET_LIB(e) == ERR_LIB_PROV && r == PROV_R_BAD_DECRYPT);
 }
 
-static int from_bio(struct ens_signer **out, BIO *bio, const char *what, const char *passphrase,
-		    bool debug, struct ens_err *err)
+/* The traditional encrypted format (RFC 1421 "Proc-Type: 4,ENCRYPTED") is
+ * the one key format left to OpenSSL's PEM reader. */
+static EVP_PKEY *read_legacy_encrypted(const uint8_t *buf, size_t len, const char *what, const char *passphrase,
+				       struct ens_err *err)
 {
-	EVP_PKEY *pkey = PEM_read_bio_PrivateKey(bio, NULL, passphrase_cb, (void *)passphrase);
-	struct ens_signer *s;
+	BIO *bio = BIO_new_mem_buf(buf, (int)len);
+	EVP_PKEY *pkey = bio ? PEM_read_bio_PrivateKey(bio, NULL, passphrase_cb, (void *)passphrase) : NULL;
+	unsigned long e = ERR_peek_last_error();
 
-	if (!pkey) {
-		unsigned long e = ERR_peek_last_error();
-
-		if (ERR_GET_REASON(e) == PEM_R_NO_START_LINE) {
-			ERR_clear_error();
-			return ens_fail(err, ENS_E_KEY, "'%s' is not a PEM private key", what);
-		}
-		if (is_bad_passphrase(e) || is_bad_passphrase(ERR_peek_error())) {
-			ERR_clear_error();
-			return ens_fail(err, ENS_E_KEY, "'%s' is encrypted and the passphrase is missing or wrong "
-					"(set ENSIGN_KEY_PASSPHRASE)", what);
-		}
+	BIO_free(bio);
+	if (pkey)
+		return pkey;
+	if (is_bad_passphrase(e) || is_bad_passphrase(ERR_peek_error())) {
+		ERR_clear_error();
+		ens_fail(err, ENS_E_KEY, "'%s' is encrypted and the passphrase is missing or wrong "
+			 "(set ENSIGN_KEY_PASSPHRASE)", what);
+	} else {
 		ens_fail_crypto(err, "'%s': cannot read the private key", what);
 		err->code = ENS_E_KEY;
-		return -1;
 	}
+	return NULL;
+}
+
+/* The first private-key block of a PEM file (other blocks, such as EC
+ * PARAMETERS or a certificate before the key, are passed over). */
+static EVP_PKEY *read_private_key(const uint8_t *buf, size_t len, const char *what, const char *passphrase,
+				  struct ens_err *err)
+{
+	struct pem_block b;
+	size_t pos = 0;
+	bool saw_public = false;
+	const char *why;
+	enum pem_next r;
+	EVP_PKEY *pkey;
+
+	while ((r = pem_next_block(buf, len, &pos, &b, &why)) != PEM_NONE) {
+		if (!pem_label_is_private(b.label)) {
+			saw_public |= pem_label_is_public(b.label);
+			pem_block_wipe(&b);
+			continue;
+		}
+		if (r == PEM_MALFORMED) {
+			ens_fail(err, ENS_E_KEY, "'%s': cannot read the private key: %s", what, why);
+			return NULL;
+		}
+		pkey = b.legacy_encrypted ? read_legacy_encrypted(buf, len, what, passphrase, err)
+					  : ens_der_private_key(&b, what, passphrase, err);
+		pem_block_wipe(&b);
+		return pkey;
+	}
+	if (saw_public)
+		ens_fail(err, ENS_E_KEY, "'%s' holds a public key or certificate; signing needs the private key", what);
+	else
+		ens_fail(err, ENS_E_KEY, "'%s' is not a PEM private key%s", what,
+			 len && buf[0] == 0x30 ? " (DER? convert it with openssl pkey -out KEY.pem)" : "");
+	return NULL;
+}
+
+static int make_signer(struct ens_signer **out, EVP_PKEY *pkey, const char *what, bool debug,
+		       struct ens_err *err)
+{
+	struct ens_signer *s;
+
 	if (ens_key_check(pkey, what, err)) {
 		EVP_PKEY_free(pkey);
 		return -1;
@@ -138,17 +180,11 @@ static int from_bio(struct ens_signer **out, BIO *bio, const char *what, const c
 	return 0;
 }
 
-static bool is_public_pem(const uint8_t *buf, size_t len)
-{
-	return memmem(buf, len, "-----BEGIN PUBLIC KEY", 21) || memmem(buf, len, "-----BEGIN RSA PUBLIC KEY", 25) ||
-	       memmem(buf, len, "-----BEGIN CERTIFICATE", 22);
-}
-
 /* Key files are read whole into a buffer that is wiped before it is freed
  * (*cap bytes): a stdio or BIO file buffer would leave copies of the key in
  * freed heap. Pipes (--key <(...)) work: the buffer grows as needed. */
 #define ENS_KEY_FILE_MAX ((size_t)1 << 20)
-static int read_key_file(const char *path, uint8_t **buf, size_t *len, size_t *cap, mode_t *mode,
+int ens_key_file_read(const char *path, uint8_t **buf, size_t *len, size_t *cap, mode_t *mode,
 			 struct ens_err *err)
 {
 	struct stat st;
@@ -214,46 +250,27 @@ int ens_signer_open_pem(struct ens_signer **out, const char *path, const char *p
 	uint8_t *buf = NULL;
 	size_t len = 0, cap = 0;
 	mode_t mode = 0;
-	BIO *bio;
-	int rc;
+	EVP_PKEY *pkey;
 
 	if (warning && warning_len)
 		warning[0] = 0;
-	if (read_key_file(path, &buf, &len, &cap, &mode, err))
+	if (ens_key_file_read(path, &buf, &len, &cap, &mode, err))
 		return -1;
 	ens_out_protect(path, "the signing key");
-	if (!memmem(buf, len, "-----BEGIN ", 11)) {
-		bool der = len && buf[0] == 0x30;	/* an ASN.1 SEQUENCE */
-
-		OPENSSL_clear_free(buf, cap);
-		return ens_fail(err, ENS_E_KEY, "'%s' is not a PEM private key%s", path,
-				der ? " (DER? convert it with openssl pkey -out KEY.pem)" : "");
-	}
 	if ((mode & 077) && warning)
 		snprintf(warning, warning_len, "key file '%s' is readable by others (mode %03o); "
 			 "use chmod 600", path, (unsigned)(mode & 0777));
-	bio = BIO_new_mem_buf(buf, (int)len);
-	if (!bio) {
-		OPENSSL_clear_free(buf, cap);
-		return ens_fail_crypto(err, "out of memory");
-	}
-	rc = from_bio(out, bio, path, passphrase, false, err);
-	BIO_free(bio);
-	if (rc && err && err->code == ENS_E_KEY && is_public_pem(buf, len))
-		rc = ens_fail(err, ENS_E_KEY, "'%s' holds a public key or certificate; signing needs the private key",
-			      path);
+	pkey = read_private_key(buf, len, path, passphrase, err);
 	OPENSSL_clear_free(buf, cap);
-	return rc;
+	if (!pkey)
+		return -1;
+	return make_signer(out, pkey, path, false, err);
 }
 
 int ens_signer_open_debug(struct ens_signer **out, struct ens_err *err)
 {
-	BIO *bio = BIO_new_mem_buf(ens_debug_key_pem, -1);
-	int rc;
+	EVP_PKEY *pkey = read_private_key((const uint8_t *)ens_debug_key_pem, strlen(ens_debug_key_pem),
+					  "built-in debug key", NULL, err);
 
-	if (!bio)
-		return ens_fail_crypto(err, "out of memory");
-	rc = from_bio(out, bio, "built-in debug key", NULL, true, err);
-	BIO_free(bio);
-	return rc;
+	return pkey ? make_signer(out, pkey, "built-in debug key", true, err) : -1;
 }
