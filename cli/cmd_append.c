@@ -54,7 +54,7 @@ static void warn_compat(void *ctx, const char *msg) { cli_warn("%s", msg); }
 
 int cmd_append(int argc, char **argv)
 {
-	bool in_place = false, compat = false;
+	bool in_place = false, compat = false, dashdash = false;
 	const char *output = NULL;
 	int i = 1;
 	if (i < argc && strcmp(argv[i], "-i") == 0) {
@@ -65,6 +65,7 @@ int cmd_append(int argc, char **argv)
 		i++;
 	} else if (i < argc && strcmp(argv[i], "--") == 0) {
 		i++;
+		dashdash = true;
 	}
 	if (i < argc && (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)) {
 		printf("usage: %s\n", usage);
@@ -72,6 +73,8 @@ int cmd_append(int argc, char **argv)
 	}
 	if (i >= argc)
 		return cli_usage_error(usage, "missing input SGXS file");
+	if (!dashdash && argv[i][0] == '-' && argv[i][1])
+		return cli_usage_error(usage, "unknown option '%s' (a file name starting with '-' goes after --)", argv[i]);
 	const char *input = argv[i++];
 	struct ens_append_item *items = calloc((size_t)argc, sizeof *items);
 	if (!items)

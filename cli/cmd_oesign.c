@@ -9,7 +9,7 @@
 #include "oe_cli.h"
 
 static const char usage_text[] =
-	"usage: oesign sign -e IMG [-c CONF] -k KEY [-o OUT] [--date D]\n"
+	"oesign sign -e IMG [-c CONF] -k KEY [-o OUT] [--date D]\n"
 	"       oesign sign -e IMG [-c CONF] -x CERT -d DIGEST_SIG [-o OUT] [--date D]\n"
 	"       oesign sign -e IMG [-c CONF] --key pkcs11:URI|--sign-command CMD [-o OUT]\n"
 	"       oesign digest -e IMG [-c CONF] -d OUT [--date D]\n"
@@ -54,7 +54,7 @@ static int parse(int argc, char **argv, struct oesign_args *a)
 		case 'i': a->key_id = optarg; break;
 		case 'p': break;
 		case OPT_DATE: a->date = optarg; break;
-		case 'h': printf("%s\n", usage_text); exit(0);
+		case 'h': printf("usage: %s\n", usage_text); exit(0);
 		default:
 			if (cli_sign_opt(c, optarg, &a->so))
 				break;
@@ -246,7 +246,7 @@ int cmd_oesign(int argc, char **argv)
 	if (!strcmp(argv[1], "dump"))
 		return do_dump(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		printf("%s\n", usage_text);
+		printf("usage: %s\n", usage_text);
 		return 0;
 	}
 	return cli_usage_error(usage_text, "unknown command '%s'", argv[1]);

@@ -1,6 +1,7 @@
 /* ensign package APPDIR --config config.json [--key KEY] [--target sgx|linux]
  * [-o OUT] [--date D], or Mystikos' order APPDIR KEY config.json: one signed
  * executable = runner stub (pkgstub/) + CPIO archive + config + image + SIGSTRUCT. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,6 +139,14 @@ int cmd_package(int argc, char **argv)
 
 	if (r)
 		return r < 0 ? 0 : r;
+	{
+		struct stat st;
+
+		if (stat(o.appdir, &st))
+			return cli_errorf("cannot open application directory '%s': %s", o.appdir, strerror(errno));
+		if (!S_ISDIR(st.st_mode))
+			return cli_errorf("application directory '%s' is not a directory", o.appdir);
+	}
 	if (ens_read_file(o.config, 1u << 24, &config, &config_len, &err))
 		return cli_error(&err);
 	if (ens_pkg_config_parse(config, config_len, o.config, &cfg, &err)) {

@@ -56,7 +56,7 @@ static int parse_conf_arg(int argc, char **argv, const char **conf)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config-file")) {
 			if (i + 1 >= argc)
-				return cli_usage_error("usage: ensign measure|info OE_ENCLAVE [-c CONF]",
+				return cli_usage_error("ensign measure|info OE_ENCLAVE [-c CONF]",
 						       "%s needs a file", argv[i]);
 			*conf = argv[++i];
 		} else if (!strncmp(argv[i], "--config-file=", 14)) {

@@ -167,8 +167,10 @@ int oci_layout_open(struct ens_oci_image *img, struct ens_err *err)
 	struct stat st;
 	int rc = -1;
 
-	if (stat(img->ref.path, &st) || !S_ISDIR(st.st_mode))
-		return ens_fail(err, ENS_E_IO, "'%s': no such directory", img->ref.text);
+	if (stat(img->ref.path, &st))
+		return ens_fail_errno(err, "'%s': cannot open the image layout", img->ref.text);
+	if (!S_ISDIR(st.st_mode))
+		return ens_fail(err, ENS_E_IO, "'%s': not a directory (an OCI image layout is one)", img->ref.text);
 	if (read_layout_file(img, "oci-layout", &layout, err)) {
 		ens_fail(err, ENS_E_FORMAT, "'%s': not an OCI image layout (no readable oci-layout file)",
 			 img->ref.text);

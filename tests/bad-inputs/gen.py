@@ -204,6 +204,122 @@ def gen_intel(d, v):
         write(d, 'cfg-' + name + '.xml', text.encode())
 
 
+def gen_oe(d, v):
+    """Open Enclave: the repo's tiny enclave (tests/oe), bad .conf files,
+    a truncated and a tampered signed enclave."""
+    oe = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'oe')
+    with open(os.path.join(oe, 'tiny_enclave.so'), 'rb') as f:
+        elf = f.read()
+    with open(os.path.join(oe, 'tiny_enclave.so.signed'), 'rb') as f:
+        signed = f.read()
+    write(d, 'oe.so', elf)
+    good = b'Debug=1\nNumHeapPages=16\nNumStackPages=4\nNumTCS=2\nProductID=1\nSecurityVersion=1\n'
+    write(d, 'oe.conf', good)
+    for name, text in {
+        'syntax': b'Debug\n',
+        'duplicate': b'Debug=1\nDebug=1\n',
+        'unknown': b'Frobnicate=3\n',
+        'tcs-limit': good.replace(b'NumTCS=2', b'NumTCS=1025'),
+        'heap-overflow': good.replace(b'NumHeapPages=16', b'NumHeapPages=18446744073709551615'),
+    }.items():
+        write(d, 'oe-' + name + '.conf', text)
+    write(d, 'oe-truncated.so', elf[:3000])
+    # .oeinfo's section from the section headers: flip a byte of its MRENCLAVE
+    shoff, = struct.unpack_from('<Q', signed, 0x28)
+    shentsize, shnum, shstrndx = struct.unpack_from('<HHH', signed, 0x3a)
+    stroff, = struct.unpack_from('<Q', signed, shoff + shstrndx * shentsize + 0x18)
+    for i in range(shnum):
+        base = shoff + i * shentsize
+        name, = struct.unpack_from('<I', signed, base)
+        if signed[stroff + name:stroff + name + 8] == b'.oeinfo\0':
+            off, = struct.unpack_from('<Q', signed, base + 0x18)
+    t = bytearray(signed)
+    t[off + 144 + 960 + 1] ^= 0xff    # inside the SIGSTRUCT's body (sigstruct + 960 = MRENCLAVE)
+    write(d, 'oe-tampered.signed', bytes(t))
+
+
+def gen_pkg(d, v):
+    """Packages: an application directory and bad config.json files."""
+    app = os.path.join(d, 'pkgapp')
+    os.makedirs(os.path.join(app, 'bin'), exist_ok=True)
+    with open(os.path.join(v, '..', 'fortanix', 't.elf'), 'rb') as f:
+        write(app, 'bin/app', f.read())
+    base = '"version": "0.1", "Debug": true, "ApplicationPath": "/bin/app"'
+    write(d, 'pkg-good.json', ('{' + base + '}').encode())
+    for name, text in {
+        'not-json': 'version: 0.1\n',
+        'truncated': '{' + base,
+        'not-object': '[1, 2]',
+        'unknown-key': '{' + base + ', "Foo": 1}',
+        'duplicate-key': '{' + base + ', "Debug": false}',
+        'no-app': '{"version": "0.1", "Debug": true}',
+        'app-missing': '{"version": "0.1", "Debug": true, "ApplicationPath": "/bin/none"}',
+        'bad-memory': '{' + base + ', "MemorySize": "12Q"}',
+        'memory-overflow': '{' + base + ', "MemorySize": "99999999999999999999"}',
+        'env-not-string': '{' + base + ', "EnvironmentVariables": [1]}',
+        'env-no-equals': '{' + base + ', "EnvironmentVariables": ["JUSTNAME"]}',
+    }.items():
+        write(d, 'pkg-' + name + '.json', text.encode())
+
+
+def tar_bytes(members):
+    import io
+    import tarfile
+    b = io.BytesIO()
+    with tarfile.open(fileobj=b, mode='w', format=tarfile.USTAR_FORMAT) as t:
+        for name, data in members:
+            ti = tarfile.TarInfo(name)
+            ti.size, ti.mtime, ti.mode = len(data), 0, 0o755
+            t.addfile(ti, io.BytesIO(data))
+    return b.getvalue()
+
+
+def gen_oci(d, v):
+    """Container images: docker-archive tars (docker save) and OCI layout
+    directories, each broken in one place."""
+    import hashlib
+    import json
+    sha = lambda b: hashlib.sha256(b).hexdigest()
+    with open(os.path.join(v, '..', 'fortanix', 't.elf'), 'rb') as f:
+        layer = tar_bytes([('opt/app/x', f.read())])
+    label = {'org.ensign.enclaves': '/opt/app/x'}
+
+    def archive(name, manifest=None, config=None, layer_bytes=layer, diff_ids=None, members=None, cfgname=None):
+        cfg = config if config is not None else json.dumps({
+            'architecture': 'amd64', 'os': 'linux', 'config': {'Labels': label},
+            'rootfs': {'type': 'layers', 'diff_ids': diff_ids or ['sha256:' + sha(layer)]}}).encode()
+        cfgname = cfgname or sha(cfg) + '.json'
+        man = manifest if manifest is not None else json.dumps(
+            [{'Config': cfgname, 'RepoTags': ['x:latest'], 'Layers': ['l1/layer.tar']}]).encode()
+        m = members if members is not None else [('manifest.json', man), (cfgname, cfg), ('l1/layer.tar', layer_bytes)]
+        write(d, 'oci-' + name + '.tar', tar_bytes(m))
+
+    archive('good')
+    write(d, 'oci-not-tar.tar', b'this is not a tar archive\n' * 40)
+    archive('no-manifest', members=[('other.json', b'{}')])
+    archive('manifest-not-json', manifest=b'[{"Config": ')
+    archive('manifest-empty', manifest=b'[]')
+    archive('manifest-no-config', manifest=b'[{"Layers": []}]')
+    archive('config-corrupted', cfgname='0' * 64 + '.json')
+    archive('diff-ids-count', diff_ids=['sha256:' + sha(layer)] * 2)
+    archive('layer-corrupted', diff_ids=['sha256:' + '1' * 64])
+    archive('layer-missing', manifest=json.dumps([{'Config': 'c.json', 'RepoTags': ['x:latest'],
+                                                   'Layers': ['l9/layer.tar']}]).encode(), cfgname='c.json')
+    two = json.dumps([{'Config': 'c.json', 'RepoTags': ['a:1'], 'Layers': ['l1/layer.tar']},
+                      {'Config': 'c.json', 'RepoTags': ['b:1'], 'Layers': ['l1/layer.tar']}]).encode()
+    archive('two-images', manifest=two, cfgname='c.json')
+    label = {'org.ensign.enclaves': '/opt/app/none'}
+    archive('label-missing')
+    # OCI layouts: a file, an empty directory, a wrong version, a bad index
+    write(d, 'oci-layout-file', b'not a directory\n')
+    os.makedirs(os.path.join(d, 'oci-empty'), exist_ok=True)
+    for name, layout, index in (('oci-version', b'{"imageLayoutVersion":"2.0.0"}', b'{}'),
+                                ('oci-bad-index', b'{"imageLayoutVersion":"1.0.0"}', b'{"manifests": 3}')):
+        os.makedirs(os.path.join(d, name), exist_ok=True)
+        write(os.path.join(d, name), 'oci-layout', layout)
+        write(os.path.join(d, name), 'index.json', index)
+
+
 def main():
     d, v = sys.argv[1], sys.argv[2]
     os.makedirs(d, exist_ok=True)
@@ -212,7 +328,10 @@ def main():
     gen_keys(d, v)
     gen_elf(d, v)
     gen_intel(d, v)
-    # new formats: gen_elf(d, v), gen_intel(d, v), ... (see cases.tsv)
+    gen_oe(d, v)
+    gen_pkg(d, v)
+    gen_oci(d, v)
+    # new formats: a gen_<format>(d, v) here and rows in cases.tsv
 
 
 main()

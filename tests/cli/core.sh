@@ -204,4 +204,18 @@ t_err "unknown command" 2 "not a command" "$ENSIGN" frobnicate
 for c in measure sign info verify keygen sgxs-sign; do
 	t_run "$c --help" 0 "$ENSIGN" "$c" --help
 done
+# every command's usage text, after --help and after a bad option or argument:
+# one "usage:" at the start of its first line, never doubled
+for c in $("$ENSIGN" --help | awk '/^commands:/{f=1;next} f && /^  [a-z]/{print $1}'); do
+	for args in --help --no-such-option "bogus-subcommand --no-such-option"; do
+		"$ENSIGN" $c $args >"$TMP/u" 2>&1
+		# (commands taking a file stop at "bogus-subcommand": cannot open it)
+		if grep -q "usage: *usage:" "$TMP/u" ||
+			{ ! grep -q "^usage: " "$TMP/u" && ! grep -q "cannot open 'bogus-subcommand'" "$TMP/u"; }; then
+			t_bad "usage text of '$c $args'" "$(head -n 3 "$TMP/u")"
+		else
+			t_ok
+		fi
+	done
+done
 t_done
