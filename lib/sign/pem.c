@@ -60,10 +60,10 @@ void pem_block_wipe(struct pem_block *b)
 
 /* The body lines up to the END line, base64 characters only, into text. */
 static const char *gather(const uint8_t *buf, size_t len, size_t *pos, const char *label, uint8_t *text,
-			  size_t *tn, bool *legacy_encrypted)
+			  size_t cap, size_t *tn, bool *legacy_encrypted)
 {
 	const uint8_t *line;
-	size_t n, at = *pos;
+	size_t n;
 	bool first = true, in_headers = false;
 	int pad = 0;
 	char end_label[sizeof((struct pem_block *)0)->label];
@@ -96,10 +96,15 @@ static const char *gather(const uint8_t *buf, size_t len, size_t *pos, const cha
 				continue;
 			if (c == '=' ? ++pad > 2 : !is_b64(c) || pad)
 				return "its body is not base64";
-			text[(*tn)++] = c;
+			if (text && *tn == cap)	/* cannot happen: the first pass counted */
+				return "its body is not base64";
+			if (text)
+				text[*tn] = c;
+			++*tn;
 		}
 	}
-	*pos = at;
+	/* no line from here on starts an END: no later block can be whole */
+	*pos = len;
 	return "it has no END line";
 }
 
@@ -107,7 +112,7 @@ enum pem_next pem_next_block(const uint8_t *buf, size_t len, size_t *pos, struct
 			     const char **why)
 {
 	const uint8_t *line;
-	size_t n, tn, body;
+	size_t n, tn, body, cap;
 	uint8_t *text;
 	int got;
 
@@ -118,27 +123,31 @@ enum pem_next pem_next_block(const uint8_t *buf, size_t len, size_t *pos, struct
 			return PEM_NONE;
 	} while (!boundary(line, n, BEGIN, b->label, sizeof b->label));
 	body = *pos;
-	/* every body byte is one base64 character at most: len - body bounds both */
-	text = OPENSSL_malloc(len - body + 1);
-	b->der_cap = len - body + 1;
+	/* Two passes over the body: count (stopping at the first bad line, so a
+	 * file of many broken blocks costs its size once), then copy into
+	 * buffers of exactly that size. */
+	*why = gather(buf, len, pos, b->label, NULL, 0, &cap, &b->legacy_encrypted);
+	if (*why)
+		return PEM_MALFORMED;
+	text = OPENSSL_malloc(cap + 1);
+	b->der_cap = cap + 1;
 	b->der = OPENSSL_malloc(b->der_cap);
 	if (!text || !b->der) {
-		OPENSSL_clear_free(text, len - body + 1);
+		OPENSSL_clear_free(text, cap + 1);
 		pem_block_wipe(b);
 		*why = "out of memory";
 		return PEM_MALFORMED;
 	}
-	*why = gather(buf, len, pos, b->label, text, &tn, &b->legacy_encrypted);
+	*pos = body;
+	*why = gather(buf, len, pos, b->label, text, cap, &tn, &b->legacy_encrypted);
 	if (!*why) {
 		if (tn > (size_t)INT32_MAX || (got = EVP_DecodeBlock(b->der, text, (int)tn)) < 0)
 			*why = "its body is not base64";
 		else	/* EVP_DecodeBlock counts the bytes '=' padding stands for */
 			b->der_len = (size_t)got - (tn && text[tn - 1] == '=') - (tn > 1 && text[tn - 2] == '=');
 	}
-	OPENSSL_clear_free(text, len - body + 1);
+	OPENSSL_clear_free(text, cap + 1);
 	if (*why) {
-		if (*pos < body)
-			*pos = body;
 		pem_block_wipe(b);
 		return PEM_MALFORMED;
 	}

@@ -26,7 +26,7 @@ enum pem_next { PEM_NONE = 0, PEM_FOUND = 1, PEM_MALFORMED = -1 };
 
 /* The next block at or after *pos. PEM_FOUND: b filled, *pos after its END
  * line. PEM_MALFORMED: b->label set, *why says what is wrong, *pos after
- * the BEGIN line (scanning can go on). PEM_NONE: no BEGIN line is left. */
+ * what was read (scanning can go on). PEM_NONE: no BEGIN line is left. */
 enum pem_next pem_next_block(const uint8_t *buf, size_t len, size_t *pos, struct pem_block *b,
 			     const char **why);
 void pem_block_wipe(struct pem_block *b);

@@ -88,6 +88,20 @@ bad "unknown private key label" "holds a CLEVER PRIVATE KEY; ensign reads RSA PR
 bad "no key block" "'$TMP/foo.pem' is not a PEM private key" "$TMP/foo.pem"
 bad "public key only" "holds a public key or certificate; signing needs the private key" "$TMP/cert.pem"
 
+# a 1 MiB file of blocks that never end: refused after one pass over it (a
+# rescan per block would take minutes here and trip the time-out)
+python3 -c "
+import sys
+for name, blk in (('many-open', b'-----BEGIN RSA PRIVATE KEY-----\\nProc-Type: 4,ENCRYPTED\\n'),
+                  ('many-other', b'-----BEGIN FOO-----\\nQUJD\\n')):
+    open(sys.argv[1] + '/' + name + '.pem', 'wb').write(blk * (1000000 // len(blk)))
+" "$TMP"
+chmod 600 "$TMP"/many-*.pem
+t_err "1 MiB of blocks without END" 1 "many-open.pem': cannot read the private key: it has no END line" \
+	timeout 20 $E sign --key "$TMP/many-open.pem" $OPTS "$S" -o "$O"
+t_err "1 MiB of other blocks" 1 "many-other.pem' is not a PEM private key" \
+	timeout 20 $E sign --key "$TMP/many-other.pem" $OPTS "$S" -o "$O"
+
 pub() { # name pattern pubkeyfile
 	t_err "$1" 1 "$2" $E sign $OPTS "$S" --signature "$TMP/sig.bin" --pubkey "$3" --unsigned "$TMP/g.bin" -o "$O"
 	t_absent "$1: no output" "$O"
