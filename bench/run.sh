@@ -51,7 +51,7 @@ if command -v valgrind >/dev/null 2>&1; then
 	echo "== 4b. One ensign sign of a small enclave under callgrind: instructions (exact, noise-free)"
 	valgrind --tool=callgrind --callgrind-out-file="$W/cg.out" "$E" sign --key "$K" --date 2024-01-01 \
 		"$W/small/e1.sgxs" -o "$W/cg.sig" >/dev/null 2>"$W/cg.err" || { cat "$W/cg.err"; exit 1; }
-	callgrind_annotate --inclusive=yes "$W/cg.out" 2>/dev/null >"$W/cg.txt"
+	callgrind_annotate --inclusive=yes --threshold=100 "$W/cg.out" 2>/dev/null >"$W/cg.txt"
 	total=$(sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' "$W/cg.txt" | tr -d ,)
 	for fn in main ens_signer_open_pem ens_sgxs_mrenclave ens_sigstruct_sign OPENSSL_init_crypto; do
 		ir=$(grep -E "[ :]$fn( |$)" "$W/cg.txt" | head -n 1 | awk '{print $1}' | tr -d ,)
