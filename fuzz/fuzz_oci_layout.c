@@ -19,7 +19,9 @@
 #define NCHUNK 10
 
 static char dir[64];
-static char written[NCHUNK][200];
+/* A file on disk and the digest of what it holds ("" path: none). */
+struct file { char path[200]; char hex[65]; };
+static struct file written[NCHUNK];
 
 struct chunk { uint8_t *p; size_t n; char hex[65]; };
 
@@ -28,17 +30,22 @@ static void cleanup(void)
 	char path[128];
 
 	for (int i = 0; i < NCHUNK; i++)
-		if (*written[i]) {
-			snprintf(path, sizeof path, "%s", written[i]);
-			if (strchr(path, ' '))
-				*strchr(path, ' ') = 0;
-			unlink(path);
-		}
+		if (*written[i].path)
+			unlink(written[i].path);
 	snprintf(path, sizeof path, "%s/blobs/sha256", dir);
 	rmdir(path);
 	snprintf(path, sizeof path, "%s/blobs", dir);
 	rmdir(path);
 	rmdir(dir);
+}
+
+/* Whether set[] has a file of that path and content. */
+static bool has(const struct file *set, const struct file *f)
+{
+	for (int i = 0; i < NCHUNK; i++)
+		if (*set[i].path && !strcmp(set[i].path, f->path) && !strcmp(set[i].hex, f->hex))
+			return true;
+	return false;
 }
 
 static void setup(void)
@@ -116,7 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ens_oci_image img;
 	struct ens_oci_file *files = NULL;
 	struct ens_err err;
-	char path[200], ref[100];
+	char ref[100];
 	const uint8_t *p = data, *end = data + size;
 	size_t nfiles = 0;
 	int n = 0;
@@ -144,40 +151,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Files are rewritten only when they change (a blob's name is its
 	 * digest, so a blob of the same name is the same blob): most runs
 	 * change two or three of them. */
-	char now[NCHUNK][200];
-	for (int i = 0; i < NCHUNK; i++) {
-		if (i >= n)
-			*now[i] = 0;
-		else if (i == 0)
-			snprintf(now[i], sizeof now[i], "%s/oci-layout %s", dir, c[i].hex);
-		else if (i == 1)
-			snprintf(now[i], sizeof now[i], "%s/index.json %s", dir, c[i].hex);
-		else
-			snprintf(now[i], sizeof now[i], "%s/blobs/sha256/%s", dir, c[i].hex);
-	}
-	for (int i = 0; i < NCHUNK; i++) {	/* what the input no longer has */
-		bool kept = false;
-
-		for (int j = 0; j < NCHUNK && !kept; j++)
-			kept = *written[i] && !strcmp(written[i], now[j]);
-		if (*written[i] && !kept) {
-			snprintf(path, sizeof path, "%s", written[i]);
-			if (strchr(path, ' '))
-				*strchr(path, ' ') = 0;
-			unlink(path);
-		}
-	}
+	struct file now[NCHUNK] = { 0 };
 	for (int i = 0; i < n; i++) {
-		bool same = false;
-
-		for (int j = 0; j < NCHUNK && !same; j++)
-			same = !strcmp(now[i], written[j]);
-		snprintf(path, sizeof path, "%s", now[i]);
-		if (strchr(path, ' '))
-			*strchr(path, ' ') = 0;
-		if (!same)
-			put(path, c[i].p, c[i].n);
+		if (i == 0)
+			snprintf(now[i].path, sizeof now[i].path, "%s/oci-layout", dir);
+		else if (i == 1)
+			snprintf(now[i].path, sizeof now[i].path, "%s/index.json", dir);
+		else
+			snprintf(now[i].path, sizeof now[i].path, "%s/blobs/sha256/%s", dir, c[i].hex);
+		memcpy(now[i].hex, c[i].hex, sizeof now[i].hex);
 	}
+	for (int i = 0; i < NCHUNK; i++)	/* what the input no longer has */
+		if (*written[i].path && !has(now, &written[i]))
+			unlink(written[i].path);
+	for (int i = 0; i < n; i++)
+		if (!has(written, &now[i]))
+			put(now[i].path, c[i].p, c[i].n);
 	memcpy(written, now, sizeof written);
 	for (int i = 0; i < n; i++)
 		free(c[i].p);

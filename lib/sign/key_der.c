@@ -8,7 +8,6 @@
  * algorithm of a PKCS#8 key is read from its OID first, so other key types
  * are named without being decoded. */
 #define OPENSSL_SUPPRESS_DEPRECATED
-#include <stdlib.h>
 #include <string.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
@@ -62,12 +61,11 @@ static EVP_PKEY *from_pkcs8(const PKCS8_PRIV_KEY_INFO *p8, const struct pem_bloc
 	return wrap_rsa(rsa, what, err);
 }
 
-static EVP_PKEY *bad_passphrase(const char *what, struct ens_err *err)
+void ens_key_fail_passphrase(const char *what, struct ens_err *err)
 {
 	ERR_clear_error();
 	ens_fail(err, ENS_E_KEY, "'%s' is encrypted and the passphrase is missing or wrong "
 		 "(set ENSIGN_KEY_PASSPHRASE)", what);
-	return NULL;
 }
 
 EVP_PKEY *ens_der_private_key(const struct pem_block *b, const char *what, const char *passphrase,
@@ -97,12 +95,12 @@ EVP_PKEY *ens_der_private_key(const struct pem_block *b, const char *what, const
 
 		if (!sig)
 			return malformed(b, what, "private", err);
-		if (!passphrase)
-			passphrase = getenv("ENSIGN_KEY_PASSPHRASE");
 		p8 = passphrase ? PKCS8_decrypt(sig, passphrase, (int)strlen(passphrase)) : NULL;
 		X509_SIG_free(sig);
-		if (!p8)	/* a wrong passphrase fails the padding check or the parse */
-			return bad_passphrase(what, err);
+		if (!p8) {	/* a wrong passphrase fails the padding check or the parse */
+			ens_key_fail_passphrase(what, err);
+			return NULL;
+		}
 		pkey = from_pkcs8(p8, b, what, err);
 		PKCS8_PRIV_KEY_INFO_free(p8);
 		return pkey;

@@ -154,6 +154,22 @@ enum pem_next pem_next_block(const uint8_t *buf, size_t len, size_t *pos, struct
 	return PEM_FOUND;
 }
 
+enum pem_next pem_find_block(const uint8_t *buf, size_t len, bool (*want)(const char *label),
+			     bool (*other)(const char *label), bool *saw_other, struct pem_block *b, const char **why)
+{
+	size_t pos = 0;
+	enum pem_next r;
+
+	*saw_other = false;
+	while ((r = pem_next_block(buf, len, &pos, b, why)) != PEM_NONE) {
+		if (want(b->label))
+			return r;
+		*saw_other |= other(b->label);
+		pem_block_wipe(b);
+	}
+	return PEM_NONE;
+}
+
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), k = strlen(suffix);

@@ -30,6 +30,11 @@ enum pem_next { PEM_NONE = 0, PEM_FOUND = 1, PEM_MALFORMED = -1 };
 enum pem_next pem_next_block(const uint8_t *buf, size_t len, size_t *pos, struct pem_block *b,
 			     const char **why);
 void pem_block_wipe(struct pem_block *b);
+/* The first block whose label 'want' accepts (PEM_FOUND or PEM_MALFORMED,
+ * as above), or PEM_NONE; blocks passed over are wiped, and *saw_other tells
+ * whether one of them had a label 'other' accepts. */
+enum pem_next pem_find_block(const uint8_t *buf, size_t len, bool (*want)(const char *label),
+			     bool (*other)(const char *label), bool *saw_other, struct pem_block *b, const char **why);
 
 /* A key file read whole into a buffer of *cap bytes that the caller wipes
  * and frees with OPENSSL_clear_free (pipes work; at most 1 MiB). */
@@ -38,13 +43,16 @@ int ens_key_file_read(const char *path, uint8_t **buf, size_t *len, size_t *cap,
 
 /* "an EC key", "an Ed25519 key"... for an EVP_PKEY id or OID NID. */
 const char *ens_key_type_name(int id);
+/* The one message for a missing or wrong passphrase; clears OpenSSL's errors. */
+void ens_key_fail_passphrase(const char *what, struct ens_err *err);
 
 /* Label classes. */
 bool pem_label_is_private(const char *label);	/* "... PRIVATE KEY" */
 bool pem_label_is_public(const char *label);	/* public key or certificate */
 
 /* DER to key (key_der.c). Each returns NULL and fills err (code ENS_E_KEY)
- * naming 'what'. The private key is checked only for being RSA. */
+ * naming 'what'. The private key is checked only for being RSA; passphrase
+ * (NULL: none) decrypts an ENCRYPTED PRIVATE KEY. */
 EVP_PKEY *ens_der_private_key(const struct pem_block *b, const char *what, const char *passphrase,
 			      struct ens_err *err);
 EVP_PKEY *ens_der_public_key(const struct pem_block *b, const char *what, struct ens_err *err);

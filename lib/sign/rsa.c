@@ -117,24 +117,20 @@ out:
 	return rc;
 }
 
-/* Labels only: nothing is decoded. */
 bool ens_pem_is_private_key(const char *path)
 {
 	uint8_t *buf;
-	size_t len, cap, pos = 0;
+	size_t len, cap;
 	mode_t mode;
 	struct pem_block b;
 	struct ens_err err;
 	const char *why;
-	bool found = false;
-	enum pem_next r;
+	bool saw_public, found;
 
 	if (ens_key_file_read(path, &buf, &len, &cap, &mode, &err))
 		return false;
-	while (!found && (r = pem_next_block(buf, len, &pos, &b, &why)) != PEM_NONE) {
-		found = pem_label_is_private(b.label);
-		pem_block_wipe(&b);
-	}
+	found = pem_find_block(buf, len, pem_label_is_private, pem_label_is_public, &saw_public, &b, &why) != PEM_NONE;
+	pem_block_wipe(&b);
 	OPENSSL_clear_free(buf, cap);
 	return found;
 }
@@ -143,30 +139,23 @@ bool ens_pem_is_private_key(const char *path)
 int ens_pubkey_load_modulus(const char *path, uint8_t n_be[384], struct ens_err *err)
 {
 	uint8_t *buf;
-	size_t len, cap, pos = 0;
+	size_t len, cap;
 	mode_t mode;
 	struct pem_block b;
 	const char *why;
-	bool saw_private = false;
+	bool saw_private;
 	enum pem_next r;
 	EVP_PKEY *pkey = NULL;
 	int rc = -1;
 
 	if (ens_key_file_read(path, &buf, &len, &cap, &mode, err))
 		return -1;
-	while ((r = pem_next_block(buf, len, &pos, &b, &why)) != PEM_NONE) {
-		if (!pem_label_is_public(b.label)) {
-			saw_private |= pem_label_is_private(b.label);
-			pem_block_wipe(&b);
-			continue;
-		}
-		if (r == PEM_MALFORMED)
-			ens_fail(err, ENS_E_KEY, "'%s': cannot read the public key: %s", path, why);
-		else
-			pkey = ens_der_public_key(&b, path, err);
-		pem_block_wipe(&b);
-		break;
-	}
+	r = pem_find_block(buf, len, pem_label_is_public, pem_label_is_private, &saw_private, &b, &why);
+	if (r == PEM_MALFORMED)
+		ens_fail(err, ENS_E_KEY, "'%s': cannot read the public key: %s", path, why);
+	else if (r == PEM_FOUND)
+		pkey = ens_der_public_key(&b, path, err);
+	pem_block_wipe(&b);
 	OPENSSL_clear_free(buf, cap);
 	if (r == PEM_NONE && saw_private)
 		return ens_fail(err, ENS_E_KEY, "'%s' is a private key; a public key is needed here "

@@ -77,8 +77,6 @@ static int passphrase_cb(char *buf, int size, int rwflag, void *u)
 	size_t n;
 
 	if (!p)
-		p = getenv("ENSIGN_KEY_PASSPHRASE");
-	if (!p)
 		return -1;
 	n = strlen(p);
 	if (n > (size_t)size)
@@ -109,9 +107,7 @@ static EVP_PKEY *read_legacy_encrypted(const uint8_t *buf, size_t len, const cha
 	if (pkey)
 		return pkey;
 	if (is_bad_passphrase(e) || is_bad_passphrase(ERR_peek_error())) {
-		ERR_clear_error();
-		ens_fail(err, ENS_E_KEY, "'%s' is encrypted and the passphrase is missing or wrong "
-			 "(set ENSIGN_KEY_PASSPHRASE)", what);
+		ens_key_fail_passphrase(what, err);
 	} else {
 		ens_fail_crypto(err, "'%s': cannot read the private key", what);
 		err->code = ENS_E_KEY;
@@ -120,31 +116,29 @@ static EVP_PKEY *read_legacy_encrypted(const uint8_t *buf, size_t len, const cha
 }
 
 /* The first private-key block of a PEM file (other blocks, such as EC
- * PARAMETERS or a certificate before the key, are passed over). */
+ * PARAMETERS or a certificate before the key, are passed over). The
+ * passphrase defaults to ENSIGN_KEY_PASSPHRASE. */
 static EVP_PKEY *read_private_key(const uint8_t *buf, size_t len, const char *what, const char *passphrase,
 				  struct ens_err *err)
 {
 	struct pem_block b;
-	size_t pos = 0;
-	bool saw_public = false;
+	bool saw_public;
 	const char *why;
-	enum pem_next r;
 	EVP_PKEY *pkey;
 
-	while ((r = pem_next_block(buf, len, &pos, &b, &why)) != PEM_NONE) {
-		if (!pem_label_is_private(b.label)) {
-			saw_public |= pem_label_is_public(b.label);
-			pem_block_wipe(&b);
-			continue;
-		}
-		if (r == PEM_MALFORMED) {
-			ens_fail(err, ENS_E_KEY, "'%s': cannot read the private key: %s", what, why);
-			return NULL;
-		}
+	if (!passphrase)
+		passphrase = getenv("ENSIGN_KEY_PASSPHRASE");
+	switch (pem_find_block(buf, len, pem_label_is_private, pem_label_is_public, &saw_public, &b, &why)) {
+	case PEM_MALFORMED:
+		ens_fail(err, ENS_E_KEY, "'%s': cannot read the private key: %s", what, why);
+		return NULL;
+	case PEM_FOUND:
 		pkey = b.legacy_encrypted ? read_legacy_encrypted(buf, len, what, passphrase, err)
 					  : ens_der_private_key(&b, what, passphrase, err);
 		pem_block_wipe(&b);
 		return pkey;
+	case PEM_NONE:
+		break;
 	}
 	if (saw_public)
 		ens_fail(err, ENS_E_KEY, "'%s' holds a public key or certificate; signing needs the private key", what);
