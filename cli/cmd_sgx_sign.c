@@ -11,19 +11,19 @@
 #include "ensign/pkcs11.h"
 #include "sgx_sign.h"
 
-enum { O_ENCLAVE, O_CONFIG, O_KEY, O_OUT, O_SIG, O_UNSIGNED, O_DUMPFILE, O_CSSFILE, O_DATE,
+enum { O_ENCLAVE, O_CONFIG, O_KEY, O_OUT, O_SIG, O_UNSIGNED, O_DUMPFILE, O_CSSFILE, O_DATE, O_SDKVER,
        O_IGNREL, O_IGNINIT, O_RESIGN, O_N };
 static const char *const opt_names[O_N] = {"-enclave", "-config", "-key", "-out", "-sig", "-unsigned",
-					   "-dumpfile", "-cssfile", "-date", "-ignore-rel-error",
+					   "-dumpfile", "-cssfile", "-date", "-sdk-version", "-ignore-rel-error",
 					   "-ignore-init-sec-error", "-resign"};
 #define FIRST_FLAG O_IGNREL
 /* Per command: R required, o optional, '-' invalid. */
 static const struct { const char *name; const char *rules; } cmds[] = {
-	/*           enc cfg key out sig uns dmp css dat rel ini res */
-	{"sign",    "RoRR--oooooo"},
-	{"gendata", "Ro-R----oooo"},
-	{"catsig",  "RoRRRRoooooo"},
-	{"dump",    "R-----Ro----"},
+	/*           enc cfg key out sig uns dmp css dat sdk rel ini res */
+	{"sign",    "RoRR--ooooooo"},
+	{"gendata", "Ro-R----ooooo"},
+	{"catsig",  "RoRRRRooooooo"},
+	{"dump",    "R-----Ro-----"},
 };
 
 static const char usage[] =
@@ -39,6 +39,8 @@ static const char usage[] =
 	"  --sign-command CMD --pubkey PUB.pem    CMD signs the 256 bytes on stdin\n"
 	"flags: -ignore-rel-error -ignore-init-sec-error -resign; ensign extra: -date YYYY-MM-DD\n"
 	"  (else SOURCE_DATE_EPOCH, else today UTC)\n"
+	"SDK 2.0 ... 2.26: the enclave's SDK version is detected and its sgx_sign emulated byte for byte;\n"
+	"  --sdk-version X.Y[.Z] gives it for a file whose version cannot be told.\n"
 	"-resign without -config re-signs a signed enclave keeping its own metadata (MRENCLAVE unchanged).\n"
 	"Enclave.config.xml: HeapMinSize <= HeapInitSize <= HeapMaxSize (HeapMin committed, HeapInit added\n"
 	"  at load, the rest grown on SGX2); TCSNum threads at load, up to TCSMaxNum; TCSMinPool are never\n"
@@ -150,7 +152,7 @@ static int parse(int argc, char **argv, struct job *j)
 	const char *names[FIRST_FLAG + 5], *paths[FIRST_FLAG + 5];
 	int n = 0;
 	for (int k = 0; k < FIRST_FLAG; k++)
-		if (k != O_DATE && j->o[k] && !(k == O_KEY && ens_pkcs11_is_uri(j->o[k]))) {
+		if (k != O_DATE && k != O_SDKVER && j->o[k] && !(k == O_KEY && ens_pkcs11_is_uri(j->o[k]))) {
 			names[n] = opt_names[k];
 			paths[n++] = j->o[k];
 		}
@@ -176,22 +178,35 @@ static int parse(int argc, char **argv, struct job *j)
 	return 0;
 }
 
-static int sdk_check(const struct ens_intel_elf *e, struct ens_err *err)
+/* The SDK version to emulate: --sdk-version, else what the file shows (§2
+ * of intel-sdk-versions.md); a file that does not tell is refused with the evidence. */
+static int sdk_resolve(struct job *j, struct ens_intel_elf *e, struct ens_err *err)
 {
-	if (e->sdk_version == ENS_INTEL_SDK_VERSION)
-		return 0;
-	unsigned long long v = e->sdk_version;
-	if (e->gd_size == ENS_INTEL_GD_SIZE) {
-		cli_warn("'%s' was built with SDK %llu.%llu.%llu, not 2.26.100; its g_global_data has the 2.26 size "
-			 "(%u bytes), so it is signed with the 2.26 layout", e->path, v >> 32, (v >> 16) & 0xffff,
-			 v & 0xffff, ENS_INTEL_GD_SIZE);
+	char ver[16];
+	if (j->o[O_SDKVER]) {
+		unsigned v = ens_intel_sdk_parse(j->o[O_SDKVER]);
+		if (!v)
+			return ens_fail(err, ENS_E_USAGE, "--sdk-version '%s' is not an SDK release 2.0 ... 2.26 "
+					"(e.g. 2.4, 2.9.1, 2.26)", j->o[O_SDKVER]);
+		if (e->sdk && e->sdk != v) {
+			ens_intel_sdk_str(e->sdk, ver, sizeof(ver));
+			cli_warn("'%s' looks built with SDK %s (%s); emulating SDK %s as --sdk-version says", e->path, ver,
+				 e->sdk_why, j->o[O_SDKVER]);
+		}
+		e->sdk = v;
 		return 0;
 	}
-	return ens_fail(err, ENS_E_UNSUPPORTED,
-			"'%s': built with SDK %llu.%llu.%llu, whose g_global_data layout (%llu bytes) is not supported "
-			"(ensign builds the 2.26.100 layout, %u bytes); re-sign a signed copy with -resign instead",
-			e->path, v >> 32, (v >> 16) & 0xffff, v & 0xffff, (unsigned long long)e->gd_size,
-			ENS_INTEL_GD_SIZE);
+	if (!e->sdk && !e->is64)
+		return ens_fail(err, ENS_E_UNSUPPORTED,
+				"'%s': a 32-bit enclave; its SDK version cannot be told from the file (the sizes of "
+				"intel-sdk-versions.md §2 are x64's): give --sdk-version", e->path);
+	if (!e->sdk)
+		return ens_fail(err, ENS_E_FORMAT,
+				"'%s': cannot tell which SDK 2.x built it (evidence: %s); give --sdk-version X.Y[.Z]",
+				e->path, e->sdk_why);
+	if (e->sdk_warn[0])
+		cli_warn("'%s': %s", e->path, e->sdk_warn);
+	return 0;
 }
 
 /* Measure an enclave from its metadata and fill css (everything but the signature). */
@@ -206,18 +221,21 @@ static int prepare(struct job *j, struct signing *s, uint32_t date, struct ens_e
 {
 	struct ens_intel_elf_opts eo = {j->flag[O_IGNREL], j->flag[O_IGNINIT], j->flag[O_RESIGN], true};
 	struct ens_intel_config cfg;
-	if (ens_intel_config_load(&cfg, j->o[O_CONFIG], err))
-		return -1;
 	if (ens_intel_elf_open(&s->elf, j->o[O_ENCLAVE], &eo, err))
 		return -1;
 	struct ens_intel_elf *e = &s->elf;
+	bool own = e->has_metadata && !j->o[O_CONFIG];
+	if (!own && sdk_resolve(j, e, err))
+		return -1;
+	if (!own && ens_intel_config_load_v(&cfg, j->o[O_CONFIG], e->sdk, err))
+		return -1;
 	s->area = calloc(1, e->meta_size ? e->meta_size : 1);
 	if (!s->area)
 		return ens_fail(err, ENS_E_NOMEM, "out of memory");
 	uint8_t mr[32];
 	uint64_t pages = 0;
 	struct ens_sigstruct_fields f;
-	if (e->has_metadata && !j->o[O_CONFIG]) {
+	if (own) {
 		/* -resign, own metadata: every block keeps its bytes but the SIGSTRUCT. */
 		memcpy(s->area, e->data + e->meta_off, e->meta_size);
 		size_t offs[16];
@@ -231,8 +249,6 @@ static int prepare(struct job *j, struct signing *s, uint32_t date, struct ens_e
 		ens_sigstruct_fields(&old, &f);
 		cli_note("re-signing with the enclave's own metadata (%d block(s))", n);
 	} else {
-		if (sdk_check(e, err))
-			return -1;
 		s->b = malloc(sizeof(*s->b));
 		if (!s->b)
 			return ens_fail(err, ENS_E_NOMEM, "out of memory");
@@ -241,7 +257,9 @@ static int prepare(struct job *j, struct signing *s, uint32_t date, struct ens_e
 		if (ens_intel_mrenclave(e, s->b->meta, s->b->meta_len, mr, &pages, err))
 			return ens_err_prefix(err, "'%s'", e->path);
 		f = s->b->fields;
-		fprintf(stderr, "INFO: %s\n", s->b->kind_note);
+		char ver[16];
+		ens_intel_sdk_str(e->sdk, ver, sizeof(ver));
+		fprintf(stderr, "INFO: SDK %s (family %s): %s\n", ver, ens_intel_sdk_family(e->sdk), s->b->kind_note);
 	}
 	f.date = date;
 	memcpy(f.enclavehash, mr, 32);

@@ -19,6 +19,27 @@
 #define ENS_INTEL_SDK_VERSION ((2ull << 32) | (26ull << 16) | 100ull)	/* 2.26.100 */
 #define ENS_INTEL_VERSION(maj, min) (((uint64_t)(maj) << 32) | (uint32_t)(min))
 
+/* SDK releases 2.0 ... 2.26 (intel-sdk-versions.md) as one number:
+ * 2.minor.patch -> 20000 + 100 * minor + patch (2.9.1 = 20901). 0 = unknown. */
+#define ENS_SDK(minor, patch) (20000u + 100u * (minor) + (patch))
+#define ENS_SDK_LATEST ENS_SDK(26, 0)
+/* The version detection of intel-sdk-versions.md §2 from the evidence in the
+ * file: g_global_data's st_size and its first bytes (gd, gd_len of them), the
+ * SGX_TSTDC_VERSION_ string's STRFILEVER (NULL if none) and the size of the
+ * .note.sgxmeta descriptor (0 if unknown). Returns the ENS_SDK() code, or 0
+ * if the version cannot be told (contradictory or missing evidence); 'why'
+ * lists the evidence either way, 'warn' (may be NULL) a weaker contradiction. */
+unsigned ens_intel_sdk_detect(uint64_t gd_size, const uint8_t *gd, size_t gd_len, const char *tstdc,
+			      uint64_t note_size, char *why, size_t why_len, char *warn, size_t warn_len);
+/* "2.9.1" -> ENS_SDK(9, 1); 0 if not a release this emulation knows. */
+unsigned ens_intel_sdk_parse(const char *s);
+/* ENS_SDK code -> "2.9.1"; family letter of intel-sdk-versions.md §4.1. */
+void ens_intel_sdk_str(unsigned sdk, char *buf, size_t len);
+const char *ens_intel_sdk_family(unsigned sdk);
+/* sizeof(global_data_t) and the metadata area size sgx_sign of that version uses. */
+uint32_t ens_intel_sdk_gd_size(unsigned sdk);
+uint32_t ens_intel_sdk_area_size(unsigned sdk);
+
 /* metadata_t header (§8.2); the data area follows the dirs. Versions before
  * 1.5/3.x (1.3, 1.4, 2.x) have only the PATCH and LAYOUT dirs, so their data
  * area starts 16 bytes earlier. */
@@ -90,6 +111,13 @@ struct ens_intel_config {
 	bool set[EIO_COUNT];
 };
 const char *ens_intel_opt_name(enum ens_intel_opt o);
+/* The key's name in Enclave.config.xml as SDK 'sdk' spells it (Rsrv* in 2.6-2.7.1),
+ * NULL if that version does not know it (0 = 2.26). */
+const char *ens_intel_opt_name_v(enum ens_intel_opt o, unsigned sdk);
+/* As ens_intel_config_load/parse, with the keys, defaults and ranges of SDK 'sdk'. */
+int ens_intel_config_load_v(struct ens_intel_config *c, const char *path, unsigned sdk, struct ens_err *err);
+int ens_intel_config_parse_v(struct ens_intel_config *c, const char *xml, size_t len, const char *name,
+			     unsigned sdk, struct ens_err *err);
 void ens_intel_config_defaults(struct ens_intel_config *c);
 /* Parse (libxml2) and check (ranges and cross-checks); path NULL = defaults. */
 int ens_intel_config_load(struct ens_intel_config *c, const char *path, struct ens_err *err);
@@ -112,7 +140,11 @@ struct ens_intel_elf {
 	uint64_t gd_vaddr, gd_size, gd_fileoff;	/* g_global_data */
 	uint64_t entry;				/* enclave_entry, else e_entry */
 	uint64_t meta_off, meta_size;		/* metadata area (note descriptor) */
-	uint64_t sdk_version;
+	uint64_t sdk_version;			/* first u64 of g_global_data in the file */
+	char tstdc[48];				/* STRFILEVER of SGX_TSTDC_VERSION_, "" if none */
+	unsigned sdk;				/* detected ENS_SDK() code, 0 = cannot tell */
+	char sdk_why[320];			/* the evidence */
+	char sdk_warn[200];			/* a contradiction that did not decide */
 	bool has_metadata;			/* magic present */
 	bool textrel;
 	uint64_t relro_phoff;			/* ELF32: file offset of PT_GNU_RELRO phdr, 0 if none */
@@ -125,7 +157,7 @@ int ens_intel_elf_open(struct ens_intel_elf *e, const char *path, const struct e
 		       struct ens_err *err);
 void ens_intel_elf_free(struct ens_intel_elf *e);
 
-/* What sign builds: the SGX2-style metadata (3.3/13.3) that is measured, the
+/* What sign builds (for SDK e->sdk, 0 = 2.26): the primary metadata that is measured, the
  * metadata area to write, and the SIGSTRUCT fields. */
 enum ens_intel_kind { ENS_INTEL_SGX1, ENS_INTEL_SGX2, ENS_INTEL_SGX2_SGX1 };
 struct ens_intel_build {
@@ -135,6 +167,9 @@ struct ens_intel_build {
 	const char *kind_note;			/* sgx_sign's INFO text, abridged */
 	struct ens_sigstruct_fields fields;	/* enclavehash and date not yet set */
 	uint64_t pages_added;
+	unsigned sdk;				/* ENS_SDK() code emulated */
+	uint32_t tcs_num;
+	bool elrange;
 };
 int ens_intel_build(struct ens_intel_build *b, const struct ens_intel_elf *e,
 		    const struct ens_intel_config *c, struct ens_err *err);

@@ -59,6 +59,46 @@ static const struct {
 
 const char *ens_intel_opt_name(enum ens_intel_opt o) { return opts[o].name; }
 
+/* The first SDK whose sgx_sign knows the key (intel-sdk-versions.md §4.4, §6). */
+static unsigned since(int o)
+{
+	switch (o) {
+	case EIO_RSRVMAX: case EIO_RSRVMIN: case EIO_RSRVINIT: return ENS_SDK(6, 0);
+	case EIO_RSRVEXEC: return ENS_SDK(8, 0);
+	case EIO_ENABLEKSS: case EIO_FAMILYID_H: case EIO_FAMILYID_L: case EIO_EXTPRODID_H: case EIO_EXTPRODID_L:
+		return ENS_SDK(4, 0);
+	case EIO_IMAGEADDR: case EIO_ELRANGESTART: case EIO_ELRANGESIZE: return ENS_SDK(14, 0);
+	case EIO_PKRU: return ENS_SDK(16, 0);
+	case EIO_AMX: case EIO_USERREGION: return ENS_SDK(18, 0);
+	case EIO_AEXNOTIFY: return ENS_SDK(20, 0);
+	case EIO_IPPFIPS: return ENS_SDK(25, 0);
+	case EIO_OSSLFIPS: return ENS_SDK(26, 0);
+	default: return ENS_SDK(0, 0);
+	}
+}
+
+const char *ens_intel_opt_name_v(enum ens_intel_opt o, unsigned sdk)
+{
+	if (!sdk)
+		sdk = ENS_SDK_LATEST;
+	if (sdk < since(o))
+		return NULL;
+	if (sdk < ENS_SDK(8, 0)) {	/* 2.6 - 2.7.1 spell reserved memory Rsrv* */
+		if (o == EIO_RSRVMAX)
+			return "RsrvMaxSize";
+		if (o == EIO_RSRVMIN)
+			return "RsrvMinSize";
+		if (o == EIO_RSRVINIT)
+			return "RsrvInitSize";
+	}
+	return opts[o].name;
+}
+
+static bool is_stack_heap(int o)
+{
+	return o == EIO_STACKMAX || o == EIO_STACKMIN || o == EIO_HEAPMAX || o == EIO_HEAPMIN || o == EIO_HEAPINIT;
+}
+
 void ens_intel_config_defaults(struct ens_intel_config *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -89,7 +129,24 @@ static int parse_value(const char *text, uint64_t *out)
 int ens_intel_config_parse(struct ens_intel_config *c, const char *xml, size_t len,
 			   const char *name, struct ens_err *err)
 {
+	return ens_intel_config_parse_v(c, xml, len, name, 0, err);
+}
+
+static void defaults_v(struct ens_intel_config *c, unsigned sdk)
+{
 	ens_intel_config_defaults(c);
+	if (sdk && sdk < ENS_SDK(4, 0))
+		c->v[EIO_STACKMIN] = 0x1000;	/* STACK_SIZE_MIN before 2.4 */
+}
+
+int ens_intel_config_parse_v(struct ens_intel_config *c, const char *xml, size_t len, const char *name,
+			     unsigned sdk, struct ens_err *err)
+{
+	char ver[16];
+	if (!sdk)
+		sdk = ENS_SDK_LATEST;
+	ens_intel_sdk_str(sdk, ver, sizeof(ver));
+	defaults_v(c, sdk);
 	xmlDocPtr doc = xmlReadMemory(xml, (int)len, name, NULL,
 				      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (!doc) {
@@ -123,12 +180,35 @@ int ens_intel_config_parse(struct ens_intel_config *c, const char *xml, size_t l
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
 		int o;
-		for (o = 0; o < EIO_COUNT; o++)
-			if (!strcmp((const char *)n->name, opts[o].name))
+		for (o = 0; o < EIO_COUNT; o++) {
+			const char *nm = ens_intel_opt_name_v((enum ens_intel_opt)o, sdk);
+			if (nm && !strcmp((const char *)n->name, nm))
 				break;
+		}
 		if (o == EIO_COUNT) {
-			ens_fail(err, ENS_E_FORMAT, "'%s': unknown element <%s> (line %ld)", name,
-				 (const char *)n->name, xmlGetLineNo(n));
+			/* A key of another SDK version: say which, as that sgx_sign would refuse it. */
+			int other = -1;
+			for (int k = 0; k < EIO_COUNT && other < 0; k++)
+				if (!strcmp((const char *)n->name, opts[k].name) ||
+				    !strcmp((const char *)n->name, ens_intel_opt_name_v((enum ens_intel_opt)k, ENS_SDK(6, 0)) ?
+					    ens_intel_opt_name_v((enum ens_intel_opt)k, ENS_SDK(6, 0)) : ""))
+					other = k;
+			if (other >= 0 && sdk < since(other)) {
+				char since_s[16];
+				ens_intel_sdk_str(since(other), since_s, sizeof(since_s));
+				ens_fail(err, ENS_E_FORMAT,
+					 "'%s': element <%s> (line %ld) is unknown to the sgx_sign of SDK %s, which built "
+					 "this enclave (the key came with SDK %s); that sgx_sign refuses the configuration",
+					 name, (const char *)n->name, xmlGetLineNo(n), ver, since_s);
+			} else if (other >= 0) {
+				ens_fail(err, ENS_E_FORMAT,
+					 "'%s': element <%s> (line %ld) is unknown to the sgx_sign of SDK %s, which built "
+					 "this enclave (it spells the key <%s>)", name, (const char *)n->name,
+					 xmlGetLineNo(n), ver, ens_intel_opt_name_v((enum ens_intel_opt)other, sdk));
+			} else {
+				ens_fail(err, ENS_E_FORMAT, "'%s': unknown element <%s> (line %ld)", name,
+					 (const char *)n->name, xmlGetLineNo(n));
+			}
 			goto out;
 		}
 		if (c->set[o]) {
@@ -152,10 +232,16 @@ int ens_intel_config_parse(struct ens_intel_config *c, const char *xml, size_t l
 			goto out;
 		}
 		xmlFree(txt);
-		if (v < opts[o].min || v > opts[o].max) {
-			ens_fail(err, ENS_E_FORMAT, "'%s': %s 0x%llx out of range [0x%llx, 0x%llx]", name,
-				 opts[o].name, (unsigned long long)v, (unsigned long long)opts[o].min,
-				 (unsigned long long)opts[o].max);
+		uint64_t lo = opts[o].min, hi = opts[o].max;
+		if (sdk < ENS_SDK(4, 0) && (o == EIO_STACKMIN || o == EIO_STACKMAX))
+			lo = 0x1000;
+		if (sdk < ENS_SDK(13, 0) && is_stack_heap(o))
+			hi = 0x1FFFFFFFFFull;
+		if (v < lo || v > hi) {
+			ens_fail(err, ENS_E_FORMAT, "'%s': %s 0x%llx out of range [0x%llx, 0x%llx]%s%s", name,
+				 (const char *)n->name, (unsigned long long)v, (unsigned long long)lo,
+				 (unsigned long long)hi, sdk == ENS_SDK_LATEST ? "" : " for SDK ",
+				 sdk == ENS_SDK_LATEST ? "" : ver);
 			goto out;
 		}
 		c->v[o] = v;
@@ -249,8 +335,13 @@ int ens_intel_config_check(const struct ens_intel_config *c, const char *name, s
 
 int ens_intel_config_load(struct ens_intel_config *c, const char *path, struct ens_err *err)
 {
+	return ens_intel_config_load_v(c, path, 0, err);
+}
+
+int ens_intel_config_load_v(struct ens_intel_config *c, const char *path, unsigned sdk, struct ens_err *err)
+{
 	if (!path) {
-		ens_intel_config_defaults(c);
+		defaults_v(c, sdk);
 		c->v[EIO_TCSMAXNUM] = c->v[EIO_TCSNUM];
 		c->v[EIO_HEAPINIT] = c->v[EIO_HEAPMAX];
 		c->v[EIO_RSRVINIT] = c->v[EIO_RSRVMAX];
@@ -260,7 +351,7 @@ int ens_intel_config_load(struct ens_intel_config *c, const char *path, struct e
 	size_t len;
 	if (ens_read_file(path, 1u << 20, &buf, &len, err))
 		return -1;
-	int rc = ens_intel_config_parse(c, (const char *)buf, len, path, err);
+	int rc = ens_intel_config_parse_v(c, (const char *)buf, len, path, sdk, err);
 	free(buf);
 	return rc;
 }

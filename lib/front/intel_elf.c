@@ -275,6 +275,22 @@ int ens_intel_elf_open(struct ens_intel_elf *e, const char *path, const struct e
 		ens_fail(err, ENS_E_UNSUPPORTED, "'%s': signing enclaves with text relocations is not supported yet", path);
 		goto out;
 	}
+	static const char tag[] = "SGX_TSTDC_VERSION_";
+	const uint8_t *ts = memmem(e->data, e->len, tag, sizeof(tag) - 1);
+	if (ts) {
+		size_t k = 0, at = (size_t)(ts - e->data) + sizeof(tag) - 1;
+		while (k + 1 < sizeof(e->tstdc) && at + k < e->len &&
+		       ((e->data[at + k] >= '0' && e->data[at + k] <= '9') || e->data[at + k] == '.'))
+			e->tstdc[k] = (char)e->data[at + k], k++;
+		e->tstdc[k] = 0;
+	}
+	if (e->gd_fileoff) {
+		size_t avail = e->len - e->gd_fileoff;
+		e->sdk = ens_intel_sdk_detect(e->gd_size, e->data + e->gd_fileoff, avail < 64 ? avail : 64, e->tstdc,
+					      e->meta_size, e->sdk_why, sizeof(e->sdk_why), e->sdk_warn, sizeof(e->sdk_warn));
+		if (!e->is64)
+			e->sdk = 0;	/* the sizes of §2 are x64's */
+	}
 	e->has_metadata = e->meta_size >= 8 && ens_get_le64(e->data + e->meta_off) == ENS_INTEL_META_MAGIC;
 	if (o->for_signing && e->has_metadata && !o->resign) {
 		ens_fail(err, ENS_E_FORMAT, "'%s': already signed (metadata present); use -resign to sign it again", path);

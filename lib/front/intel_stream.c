@@ -14,7 +14,8 @@
 bool ens_intel_meta_new_format(uint64_t version)
 {
 	uint32_t major = (uint32_t)(version >> 32), minor = (uint32_t)version;
-	return major == 3 || major == 13 || ((major == 1 || major == 11) && minor >= 5);
+	/* DIR_NUM 4 (ELRANGE and EXTEND dirs) from SDK 2.24: 3.2+, 13.2+, 1.5+, 11.5+ */
+	return ((major == 3 || major == 13) && minor >= 2) || ((major == 1 || major == 11) && minor >= 5);
 }
 
 struct ctx {
@@ -163,8 +164,21 @@ int ens_intel_stream(const struct ens_intel_elf *e, const uint8_t *meta, size_t 
 	c->meta_len = meta_len;
 	c->sink = sink;
 	uint64_t secs_size = h.enclave_size;
-	if (major >= 11 && ens_intel_meta_new_format(h.version)) {
+	if (major >= 11) {
+		/* 2.24+: a dir of the header; 2.14 - 2.23 (11.4, 12.4, 13.0, 13.1): an
+		 * {offset, size} pair at the start of the data area */
 		struct ens_intel_dir d = h.dirs[ENS_INTEL_DIR_ELRANGE];
+		if (!ens_intel_meta_new_format(h.version)) {
+			const size_t at = sizeof(struct ens_intel_meta) - 16;
+			if (meta_len < at + 8) {
+				ens_fail(err, ENS_E_FORMAT, "metadata %u.%u has no ELRANGE entry", major, minor);
+				goto out;
+			}
+			d.offset = ens_get_le32(meta + at);
+			d.size = ens_get_le32(meta + at + 4);
+			if ((uint64_t)d.offset + d.size > meta_len)
+				d.size = 0;
+		}
 		struct ens_intel_elrange r;
 		if (d.size < sizeof(r)) {
 			ens_fail(err, ENS_E_FORMAT, "metadata %u.%u has no ELRANGE entry", major, minor);
