@@ -57,6 +57,41 @@ static int load(struct loaded *l, const char *path, struct ens_err *err)
 
 static size_t blen(const struct loaded *l, int i) { return l->e.meta_size - l->offs[i]; }
 
+/* "2.4, 2.1, 1.4" */
+static void versions_str(const struct loaded *l, char *buf, size_t len)
+{
+	buf[0] = 0;
+	for (int i = 0; i < l->n; i++) {
+		uint64_t v = ens_get_le64(l->area + l->offs[i] + 8);
+		size_t k = strlen(buf);
+		snprintf(buf + k, len - k, "%s%u.%u", i ? ", " : "", (unsigned)(v >> 32), (unsigned)v);
+	}
+}
+
+/* The SDK version line: detected version and family, or why it cannot be told. */
+static void sdk_str(const struct ens_intel_elf *e, char *buf, size_t len)
+{
+	char ver[16];
+	if (!e->sdk) {
+		snprintf(buf, len, "unknown (%s)", e->sdk_why[0] ? e->sdk_why : "no g_global_data");
+		return;
+	}
+	ens_intel_sdk_str(e->sdk, ver, sizeof(ver));
+	snprintf(buf, len, "%s (family %s; %s)", ver, ens_intel_sdk_family(e->sdk), e->sdk_why);
+}
+
+/* Bytes after the metadata chain: the loader never reads them (Intel's own
+ * PSW 2.1 enclaves have some); reported by info, not an error. */
+static size_t trailing_bytes(const struct loaded *l, size_t *first)
+{
+	size_t end = l->offs[l->n - 1] + ens_get_le32(l->area + l->offs[l->n - 1] + 16), cnt = 0;
+	*first = 0;
+	for (size_t k = end; k < l->e.meta_size; k++)
+		if (l->area[k] && !cnt++)
+			*first = k;
+	return cnt;
+}
+
 int cli_intel_mrenclave(const char *path, uint8_t out[32], struct ens_err *err)
 {
 	struct loaded l;
@@ -97,7 +132,8 @@ static int cross_check(const struct loaded *l, int i, char *why, size_t len)
 	if (h.attr_flags != c->attributes)
 		return snprintf(why, len, "metadata attributes.flags 0x%llx differ from the SIGSTRUCT's 0x%llx",
 				(unsigned long long)h.attr_flags, (unsigned long long)c->attributes), -1;
-	if ((h.desired_misc_select & c->miscmask) != c->miscselect)
+	/* SDKs before 2.22 wrote desired_misc_select 0 and a raw MISCSELECT */
+	if (h.desired_misc_select && (h.desired_misc_select & c->miscmask) != c->miscselect)
 		return snprintf(why, len, "metadata desired_misc_select 0x%x does not match SIGSTRUCT MISCSELECT 0x%x",
 				h.desired_misc_select, c->miscselect), -1;
 	if (ens_intel_meta_new_format(h.version) && (h.attr_xfrm & c->xfrm_mask) != (c->xfrm & c->xfrm_mask))
@@ -110,11 +146,13 @@ static int cross_check(const struct loaded *l, int i, char *why, size_t len)
 	if (i > 0) {
 		struct ens_intel_meta h0;
 		memcpy(&h0, l->area + l->offs[0], sizeof(h0));
-		if (ens_intel_meta_new_format(h.version) && ens_intel_meta_new_format(h0.version)) {
+		bool nf = ens_intel_meta_new_format(h.version);
+		uint32_t hdr = nf ? 1904 : 1888;	/* 2 dirs before SDK 2.24 */
+		if (nf == ens_intel_meta_new_format(h0.version)) {
 			uint32_t lo = h.dirs[ENS_INTEL_DIR_LAYOUT].offset;
-			if (lo == h0.dirs[ENS_INTEL_DIR_LAYOUT].offset &&
+			if (lo == h0.dirs[ENS_INTEL_DIR_LAYOUT].offset && lo >= hdr &&
 			    (memcmp((const uint8_t *)&h + 20, (const uint8_t *)&h0 + 20, 1872 - 20 + 8) ||
-			     memcmp(l->area + l->offs[i] + 1904, l->area + l->offs[0] + 1904, lo - 1904)))
+			     memcmp(l->area + l->offs[i] + hdr, l->area + l->offs[0] + hdr, lo - hdr)))
 				return snprintf(why, len, "it differs from block 0 outside its layout table"), -1;
 		}
 	}
@@ -181,13 +219,11 @@ int cli_intel_verify(const char *path, int argc, char **argv)
 		printf("metadata block %d (version %s): MRENCLAVE %s OK (%llu pages added)\n", i, ver, hex,
 		       (unsigned long long)pages);
 	}
-	size_t end = l.offs[l.n - 1] + ens_get_le32(l.area + l.offs[l.n - 1] + 16);
-	for (size_t k = end; k < l.e.meta_size && !bad; k++)
-		if (l.area[k]) {
-			cli_errorf("'%s': metadata area byte 0x%zx after the metadata chain is not zero", path, k);
-			bad++;
-		}
 	if (!bad) {
+		char vers[128], sdk[400];
+		versions_str(&l, vers, sizeof(vers));
+		sdk_str(&l.e, sdk, sizeof(sdk));
+		printf("SDK %s\nmetadata versions %s\n", sdk, vers);
 		struct ens_sigstruct css;
 		uint8_t mrs[32];
 		char hex[65];
@@ -238,11 +274,28 @@ int cli_intel_info(const char *path, int argc, char **argv, bool json)
 		printf("{\"format\": \"intel-sdk\", \"path\": ");
 	if (json)
 		cli_json_str(path);
+	char vers[128], sdk[400];
+	size_t tfirst, tcount = trailing_bytes(&l, &tfirst);
+	versions_str(&l, vers, sizeof(vers));
+	sdk_str(&l.e, sdk, sizeof(sdk));
+	if (json) {
+		char ver[16];
+		ens_intel_sdk_str(l.e.sdk, ver, sizeof(ver));
+		printf(", \"sdk_version\": ");
+		cli_json_str(l.e.sdk ? ver : "unknown");
+		printf(", \"sdk_evidence\": ");
+		cli_json_str(l.e.sdk_why);
+		printf(", \"nonzero_bytes_after_chain\": %zu", tcount);
+	}
 	if (json)
 		printf(", \"metadata\": [");
 	else
-		printf("format: intel-sdk (Intel SGX SDK enclave)\nmetadata area: file offset 0x%llx, 0x%llx bytes, %d block(s)\n",
-		       (unsigned long long)l.e.meta_off, (unsigned long long)l.e.meta_size, l.n);
+		printf("format: intel-sdk (Intel SGX SDK enclave)\nSDK: %s\n"
+		       "metadata area: file offset 0x%llx, 0x%llx bytes, %d block(s): versions %s\n",
+		       sdk, (unsigned long long)l.e.meta_off, (unsigned long long)l.e.meta_size, l.n, vers);
+	if (!json && tcount)
+		printf("  %zu non-zero byte(s) after the metadata chain, from area offset 0x%zx (not read by the loader)\n",
+		       tcount, tfirst);
 	for (int i = 0; i < l.n; i++) {
 		const uint8_t *m = l.area + l.offs[i];
 		struct ens_intel_meta h;

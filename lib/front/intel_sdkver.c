@@ -141,8 +141,15 @@ unsigned ens_intel_sdk_detect(uint64_t gd_size, const uint8_t *gd, size_t gd_len
 	/* Rule 1: the first word is VERSION_UINT from 2.9.1. */
 	unsigned vsdk = 0;
 	uint64_t w0 = gd_len >= 8 ? ens_get_le64(gd) : 0;
-	if (gd_len >= 8 && w0 >> 32 == 2)
-		vsdk = from_rev((unsigned)(w0 >> 16) & 0xffff, (unsigned long)(w0 & 0xffff));
+	if (gd_len >= 8 && w0 >> 32 == 2) {
+		unsigned mi = (unsigned)(w0 >> 16) & 0xffff, rev = (unsigned)(w0 & 0xffff);
+		vsdk = from_rev(mi, rev);
+		if (!vsdk && mi >= 10 && release_exists(mi, 0)) {
+			vsdk = ENS_SDK(mi, 0);	/* an unreleased revision of a known release */
+			APPEND(w, warn_len, "g_global_data says SDK 2.%u.%u, not a release revision: emulating 2.%u", mi,
+			       rev, mi);
+		}
+	}
 	if (vsdk && vsdk < ENS_SDK(9, 1))
 		vsdk = 0;	/* only 2.9.1+ put VERSION_UINT there */
 	if (vsdk) {
@@ -180,7 +187,8 @@ unsigned ens_intel_sdk_detect(uint64_t gd_size, const uint8_t *gd, size_t gd_len
 			char s2[16];
 			ens_intel_sdk_str(ssdk, s2, sizeof(s2));
 			ens_intel_sdk_str(res, v, sizeof(v));
-			APPEND(w, warn_len, "the version string says %s, g_global_data says %s (g_global_data decides)", s2, v);
+			APPEND(w, warn_len, "%sthe version string says %s, g_global_data says %s (g_global_data decides)",
+			       w[0] ? "; " : "", s2, v);
 		}
 		if (!res)
 			return 0;
@@ -192,7 +200,8 @@ unsigned ens_intel_sdk_detect(uint64_t gd_size, const uint8_t *gd, size_t gd_len
 			if (ens_get_le64(gd + 8 * k) != (k < (cls == 2 ? 6u : nw) ? k + 1 : 0))
 				break;
 		if (k < nw && gd_len >= nw * 8)
-			APPEND(w, warn_len, "g_global_data does not start with the initial words of SDK %s", r);
+			APPEND(w, warn_len, "%sg_global_data does not start with the initial words of SDK %s",
+			       w[0] ? "; " : "", r);
 		if (ssdk) {
 			if (ssdk < lo || ssdk > hi)
 				return 0;	/* the string and the size disagree */

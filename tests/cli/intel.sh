@@ -74,9 +74,16 @@ rm -f r.so
 t_run "resign 2019 with its key and date" 0 $SGX sign -resign -key bs/Enclave_private.pem -enclave bs/enclave.signed.so \
 	-out r.so -date 2019-03-19
 t_cmp "resign 2019 reproduces the file" r.so bs/enclave.signed.so
-t_err "sign unsigned 2019 (unknown global-data layout)" 1 "layout .* not supported" $SGX sign \
-	-key bs/Enclave_private.pem -enclave bs/enclave.so -config bs/Enclave.config.xml -out r2.so
-t_absent "refused 2019 leaves nothing" r2.so
+t_run "sign unsigned 2019 (SDK 2.4)" 0 $SGX sign -key bs/Enclave_private.pem -enclave bs/enclave.so \
+	-config bs/Enclave.config.xml -out r2.so -date 2019-03-19 -dumpfile r2.txt -cssfile r2.css
+t_cmp "sign unsigned 2019 = its sgx_sign 2.4 output" r2.so bs/enclave.signed.so
+t_cmp "sign unsigned 2019: dump" r2.txt bs/enclave.signed.dump.txt
+t_cmp "sign unsigned 2019: css" r2.css bs/enclave.signed.css.bin
+grep -q "SDK 2.4 (family D)" "$TMP/err" && t_ok || t_bad "sign names the detected SDK 2.4"
+rm -f r2.so
+t_run "resign 2019 with -config rebuilds as sgx_sign 2.4" 0 $SGX sign -resign -key bs/Enclave_private.pem \
+	-enclave bs/enclave.signed.so -config bs/Enclave.config.xml -out r2.so -date 2019-03-19
+t_cmp "resign 2019 with -config output" r2.so bs/enclave.signed.so
 # re-sign with another key: MRENCLAVE kept, only SIGSTRUCT changes
 rm -f r3.so
 t_run "resign with another key" 0 $SGX sign -resign -key enclave_private_test_key.pem -enclave bs/enclave.signed.so -out r3.so
