@@ -82,7 +82,7 @@ static int parse(int argc, char **argv, struct job *j)
 		return 1;
 	}
 	if (argc == 2 && (!strcmp(argv[1], "-version") || !strcmp(argv[1], "--version"))) {
-		printf("sgx_sign (ensign %s), compatible with Intel SGX SDK sgx_sign 2.26.100\n", ENSIGN_VERSION);
+		printf("sgx_sign (ensign %s), compatible with Intel SGX SDK sgx_sign 2.0 ... 2.26.100\n", ENSIGN_VERSION);
 		return 1;
 	}
 	if (argc < 2)

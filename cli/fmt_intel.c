@@ -156,15 +156,17 @@ static int cross_check(const struct loaded *l, int i, char *why, size_t len)
 				return snprintf(why, len, "it differs from block 0 outside its layout table"), -1;
 		}
 	}
-	if (ens_intel_meta_new_format(h.version) && h.dirs[ENS_INTEL_DIR_PATCH].size >= 32) {
+	uint32_t pol, xs;
+	if (h.dirs[ENS_INTEL_DIR_PATCH].size >= 32) {
 		struct ens_intel_patch p;
 		memcpy(&p, l->area + l->offs[i] + h.dirs[ENS_INTEL_DIR_PATCH].offset, sizeof(p));
-		if (p.size == ENS_INTEL_GD_SIZE && (uint64_t)p.src + p.size <= h.size) {
+		if (!ens_intel_gd_offsets(p.size, &pol, &xs) && (uint64_t)p.src + p.size <= h.size) {
 			const uint8_t *g = l->area + l->offs[i] + p.src;
-			if (ens_get_le64(g + 56) != h.tcs_policy)
+			if (ens_get_le64(g + pol) != h.tcs_policy)
 				return snprintf(why, len, "metadata tcs_policy %u differs from g_global_data's %llu",
-						h.tcs_policy, (unsigned long long)ens_get_le64(g + 56)), -1;
-			if (ens_get_le64(g + 80 + 56) != h.max_save_buffer_size)
+						h.tcs_policy, (unsigned long long)ens_get_le64(g + pol)), -1;
+			/* before SDK 2.18 max_save_buffer_size was the constant 2632 (no xsave size is) */
+			if (h.max_save_buffer_size != 2632 && ens_get_le64(g + xs) != h.max_save_buffer_size)
 				return snprintf(why, len, "metadata max_save_buffer_size 0x%x differs from g_global_data's",
 						h.max_save_buffer_size), -1;
 		}

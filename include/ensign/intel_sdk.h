@@ -173,6 +173,9 @@ struct ens_intel_build {
 };
 int ens_intel_build(struct ens_intel_build *b, const struct ens_intel_elf *e,
 		    const struct ens_intel_config *c, struct ens_err *err);
+/* Offsets of thread_policy and td_template.xsave_size in a g_global_data
+ * template of gd_size bytes (any SDK 2.x on x64); -1 if no release has that size. */
+int ens_intel_gd_offsets(uint32_t gd_size, uint32_t *policy, uint32_t *xsave);
 /* The metadata area to write: blocks per b->kind carrying css, zero-padded to area_len. */
 int ens_intel_area(const struct ens_intel_build *b, const struct ens_sigstruct *css,
 		   uint8_t *area, size_t area_len, struct ens_err *err);

@@ -280,6 +280,22 @@ static void gd_layout(unsigned sdk, struct gdl *g)
 	g->size = end;
 }
 
+int ens_intel_gd_offsets(uint32_t gd_size, uint32_t *policy, uint32_t *xsave)
+{
+	static const unsigned firsts[] = {ENS_SDK(0, 0), ENS_SDK(6, 0), ENS_SDK(8, 0), ENS_SDK(9, 1), ENS_SDK(14, 0),
+					  ENS_SDK(17, 0), ENS_SDK(19, 0), ENS_SDK(20, 0), ENS_SDK(25, 0)};
+	for (size_t i = 0; i < sizeof(firsts) / sizeof(firsts[0]); i++) {
+		struct gdl g;
+		gd_layout(firsts[i], &g);
+		if (g.size == gd_size) {
+			*policy = g.policy;
+			*xsave = g.td + 56;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 /* The primary metadata version sgx_sign of 'sdk' writes (§4.1). */
 static uint64_t primary_version(unsigned sdk, bool elrange)
 {

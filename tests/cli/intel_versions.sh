@@ -66,6 +66,9 @@ t_err "verify 2.4: layout changed" 1 "MRENCLAVE mismatch" "$ENSIGN" verify t1.so
 cp 2.4/synth_enclave_2.4.c1_threads.signed.so t2.so
 poke t2.so $((m + 0x12c0 + 20)) 1	# tcs_policy of the 2.1 copy
 t_err "verify 2.4: compatible block changed" 1 "block 1.*(differs|tcs_policy)" "$ENSIGN" verify t2.so
+cp 2.4/synth_enclave_2.4.c1_threads.signed.so t4.so
+poke t4.so $((m + 20)) 1	# tcs_policy of block 0 (the 1488-byte g_global_data says 0)
+t_err "verify 2.4: tcs_policy changed" 1 "block 0 .*tcs_policy 1 differs from g_global_data's 0" "$ENSIGN" verify t4.so
 cp 2.4/synth_enclave_2.4.c1_threads.signed.so t3.so
 poke t3.so $((m + 0x5000 - 16)) 0x5a	# beyond the chain: not read by the loader
 t_run "verify: bytes after the chain are not an error" 0 "$ENSIGN" verify t3.so
