@@ -23,7 +23,7 @@ static const struct { const char *name; const char *rules; } cmds[] = {
 	{"sign",    "RoRR--ooooooo"},
 	{"gendata", "Ro-R----ooooo"},
 	{"catsig",  "RoRRRRooooooo"},
-	{"dump",    "R-----Ro-----"},
+	{"dump",    "R-----Ro-o---"},
 };
 
 static const char usage[] =
@@ -284,7 +284,7 @@ static int write_outputs(struct job *j, struct signing *s, struct ens_err *err)
 	struct ens_intel_elf *e = &s->elf;
 	char *text = NULL;
 	size_t tlen = 0;
-	if (j->o[O_DUMPFILE] && sgx_dump_text(s->area, e->meta_size, &text, &tlen, err))
+	if (j->o[O_DUMPFILE] && sgx_dump_text(s->area, e->meta_size, s->b ? s->b->sdk : e->sdk, &text, &tlen, err))
 		return -1;
 	memcpy(e->data + e->meta_off, s->area, e->meta_size);
 	struct stat st;
@@ -370,7 +370,12 @@ static int do_dump(struct job *j, struct ens_err *err)
 		return -1;
 	char *text = NULL;
 	size_t tlen;
-	int rc = sgx_dump_text(e.data + e.meta_off, e.meta_size, &text, &tlen, err);
+	if (j->o[O_SDKVER] && !(e.sdk = ens_intel_sdk_parse(j->o[O_SDKVER]))) {
+		ens_intel_elf_free(&e);
+		return ens_fail(err, ENS_E_USAGE, "--sdk-version '%s' is not an SDK release 2.0 ... 2.26",
+				j->o[O_SDKVER]);
+	}
+	int rc = sgx_dump_text(e.data + e.meta_off, e.meta_size, e.sdk, &text, &tlen, err);
 	if (!rc)
 		rc = ens_write_file(j->o[O_DUMPFILE], text, tlen, 0644, err);
 	if (!rc && j->o[O_CSSFILE])

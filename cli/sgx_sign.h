@@ -7,7 +7,9 @@
 #include <stdint.h>
 #include "ensign/err.h"
 
-/* The dump text of the metadata chain in area (malloc'd into *text). */
-int sgx_dump_text(const uint8_t *area, size_t len, char **text, size_t *text_len, struct ens_err *err);
+/* The dump text of the metadata chain in area (malloc'd into *text), in the
+ * format of the sgx_sign of SDK 'sdk' (an ENS_SDK() code; 0 = 2.26). */
+int sgx_dump_text(const uint8_t *area, size_t len, unsigned sdk, char **text, size_t *text_len,
+		  struct ens_err *err);
 
 #endif

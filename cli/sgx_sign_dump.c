@@ -1,5 +1,7 @@
 /* sgx_sign personality, output stage: the `dump` / -dumpfile text, byte for
- * byte as sgx_sign 2.26 prints it (intel-sdk-format.md §11). */
+ * byte as sgx_sign 2.26 prints it (intel-sdk-format.md §11), and as 2.1.2 and
+ * later do; 2.0 - 2.1.1 printed the first block and, only when the next one
+ * is a 1.x block, that one, with no MRSIGNER (intel-sdk-versions.md §6). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +20,10 @@ static void arr(FILE *f, const char *pfx, const char *name, const uint8_t *b, si
 	fputc('\n', f);
 }
 
-#define S(name, val) fprintf(f, "metadata->%s: 0x%llx\n", name, (unsigned long long)(val))
+#define S(name, val) fprintf(f, "%s%s: 0x%llx\n", pfx, name, (unsigned long long)(val))
 
-static void block(FILE *f, const uint8_t *m)
+/* pfx: "metadata->", or "metadata2->" for 2.0 - 2.1.1's compatible block */
+static void block(FILE *f, const uint8_t *m, const char *pfx)
 {
 	struct ens_intel_meta h;
 	memcpy(&h, m, sizeof(h));
@@ -35,31 +38,32 @@ static void block(FILE *f, const uint8_t *m)
 	S("enclave_size", h.enclave_size);
 	S("attributes.flags", h.attr_flags);
 	S("attributes.xfrm", h.attr_xfrm);
-	arr(f, "metadata->", "enclave_css.header.header", c->header, 12);
+	arr(f, pfx, "enclave_css.header.header", c->header, 12);
 	S("enclave_css.header.type", ens_get_le32(c->header + 12));
 	S("enclave_css.header.module_vendor", c->vendor);
 	S("enclave_css.header.date", c->date);
-	arr(f, "metadata->", "enclave_css.header.header2", c->header2, 16);
+	arr(f, pfx, "enclave_css.header.header2", c->header2, 16);
 	S("enclave_css.header.hw_version", c->swdefined);
-	arr(f, "metadata->", "enclave_css.key.modulus", c->modulus, 384);
+	arr(f, pfx, "enclave_css.key.modulus", c->modulus, 384);
 	uint8_t e[4];
 	ens_put_le32(e, c->exponent);
-	arr(f, "metadata->", "enclave_css.key.exponent", e, 4);
-	arr(f, "metadata->", "enclave_css.key.signature", c->signature, 384);
+	arr(f, pfx, "enclave_css.key.exponent", e, 4);
+	arr(f, pfx, "enclave_css.key.signature", c->signature, 384);
 	S("enclave_css.body.misc_select", c->miscselect);
 	S("enclave_css.body.misc_mask", c->miscmask);
 	S("enclave_css.body.attributes.flags", c->attributes);
 	S("enclave_css.body.attributes.xfrm", c->xfrm);
 	S("enclave_css.body.attribute_mask.flags", c->attributes_mask);
 	S("enclave_css.body.attribute_mask.xfrm", c->xfrm_mask);
-	arr(f, "metadata->", "enclave_css.body.enclave_hash.m", c->enclavehash, 32);
+	arr(f, pfx, "enclave_css.body.enclave_hash.m", c->enclavehash, 32);
 	S("enclave_css.body.isv_prod_id", c->isvprodid);
 	S("enclave_css.body.isv_svn", c->isvsvn);
-	arr(f, "metadata->", "enclave_css.buffer.q1", c->q1, 384);
-	arr(f, "metadata->", "enclave_css.buffer.q2", c->q2, 384);
+	arr(f, pfx, "enclave_css.buffer.q1", c->q1, 384);
+	arr(f, pfx, "enclave_css.buffer.q2", c->q2, 384);
 }
 
-int sgx_dump_text(const uint8_t *area, size_t len, char **text, size_t *text_len, struct ens_err *err)
+int sgx_dump_text(const uint8_t *area, size_t len, unsigned sdk, char **text, size_t *text_len,
+		  struct ens_err *err)
 {
 	size_t offs[16];
 	int n = ens_intel_meta_chain(area, len, offs, 16, err);
@@ -73,14 +77,25 @@ int sgx_dump_text(const uint8_t *area, size_t len, char **text, size_t *text_len
 	FILE *f = open_memstream(text, text_len);
 	if (!f)
 		return ens_fail_errno(err, "cannot allocate the dump text");
+	if (sdk && sdk < ENS_SDK(1, 2)) {
+		fputs("The metadata information:\n=========================\n", f);
+		block(f, area + offs[0], "metadata->");
+		if (n > 1 && ens_get_le64(area + offs[1] + 8) >> 32 == 1) {
+			fputs("\n\nThe compatible metadata information: \n====================================\n", f);
+			block(f, area + offs[1], "metadata2->");
+		}
+		if (fclose(f))
+			return ens_fail_errno(err, "cannot build the dump text");
+		return 0;
+	}
 	fputs("=============================\nThe metadata information:\n=============================\n", f);
-	block(f, area + offs[0]);
+	block(f, area + offs[0], "metadata->");
 	for (int k = 1; k < n; k++) {
 		if (k == 1)
 			fputs("\n\n\n====================================\nThe compatible metadata information: \n"
 			      "====================================\n", f);
 		fprintf(f, "\nCompatible metadata number %d:\n------------------------------\n", k);
-		block(f, area + offs[k]);
+		block(f, area + offs[k], "metadata->");
 	}
 	fputs("\n\n===================\nThe mrsigner value:\n===================\n", f);
 	struct ens_sigstruct css;

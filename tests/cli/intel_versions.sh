@@ -144,4 +144,45 @@ t_run "2.14 ELRANGE" 0 $SGX sign -key versions_test_key.pem -enclave 2.14/synth_
 t_run "2.14 ELRANGE: verify" 0 "$ENSIGN" verify el.so
 grep -q "metadata versions 12.4, 11.4$" "$TMP/out" && t_ok || t_bad "2.14 ELRANGE: blocks 12.4 and 11.4 (no 2.1 copy)"
 "$ENSIGN" info el.so | grep -q "TCS .*coff=0x780" && t_ok || t_bad "2.14 ELRANGE: TCS template at 0x780"
+
+# 6. families without vectors (ens_*.xml are ensign's, not Intel's): sign as the
+# release on an enclave of its g_global_data size, re-measure every block
+cp "$TV/intel-sdk/mini_enclave.so" mini.so
+while read -r enc ver cfg want; do
+	f=$enc/synth_enclave_$enc.so
+	[ "$enc" = mini ] && f=mini.so
+	rm -f w.so
+	t_run "SDK $ver ($cfg) sign" 0 $SGX sign -key versions_test_key.pem -enclave "$f" -config "$cfg" -out w.so \
+		--sdk-version "$ver"
+	t_run "SDK $ver ($cfg) verify" 0 "$ENSIGN" verify w.so
+	grep -q "^metadata versions $want\$" "$TMP/out" && t_ok || t_bad "SDK $ver ($cfg) writes $want" "$(grep versions "$TMP/out")"
+done <<'LIST'
+2.4 2.0 c1_threads.xml 2.1, 1.4
+2.4 2.1 c1_threads.xml 2.2, 2.1, 1.4
+2.4 2.1.3 c1_threads.xml 2.3, 2.1, 1.4
+2.4 2.3 c1_threads.xml 2.3, 2.1, 1.4
+2.4 2.5 c1_threads.xml 2.4, 2.1, 1.4
+2.9.1 2.10 c1_threads.xml 2.4, 2.1, 1.4
+2.14 2.16 c1_threads.xml 2.4, 2.1, 1.4
+2.17 2.17 ens_elrange.xml 12.4, 11.4
+2.17 2.18 ens_edmm.xml 3.0, 1.4
+2.17 2.18 ens_user_region.xml 3.0
+2.19 2.19 ens_edmm.xml 3.0, 1.4
+2.19 2.19 ens_user_region.xml 3.0
+2.19 2.19 ens_elrange.xml 13.0, 11.4
+2.22 2.20 ens_user_region.xml 3.0
+2.22 2.22 ens_elrange.xml 13.1, 11.4
+2.22 2.23 ens_edmm.xml 3.1, 1.4
+2.22 2.24 ens_edmm.xml 3.2, 1.5
+mini 2.25 ens_user_region.xml 3.2
+LIST
+# 2.0 - 2.1.1 dump format: first block, then only a 1.x block, as "metadata2->", no MRSIGNER
+$SGX sign -key versions_test_key.pem -enclave 2.4/synth_enclave_2.4.so -config c1_threads.xml -out o20.so \
+	--sdk-version 2.0 -dumpfile o20.txt 2>/dev/null
+t_eq "2.0 dump: header" "$(head -n 2 o20.txt | tr '\n' '|')" "The metadata information:|=========================|"
+t_eq "2.0 dump: the 1.4 block as metadata2" "$(grep -c '^metadata2->version: 0x100000004$' o20.txt)" 1
+t_eq "2.0 dump: no MRSIGNER" "$(grep -c mrsigner o20.txt)" 0
+t_run "2.1 dump of a 2.2/2.1/1.4 chain" 0 $SGX dump -enclave 2.4/synth_enclave_2.4.c1_threads.signed.so -dumpfile o21.txt \
+	--sdk-version 2.1
+t_eq "2.1 dump: the 2.1 copy is not printed" "$(grep -c '^metadata2->' o21.txt)" 0
 t_done
