@@ -1,5 +1,6 @@
-/* Intel SGX SDK enclaves (intel-sdk-format.md): Enclave.config.xml, the ELF
- * checks, the layout/metadata builder (sgx_sign 2.26 byte-exact) and the
+/* Intel SGX SDK enclaves (intel-sdk-format.md, intel-sdk-versions.md):
+ * Enclave.config.xml, the ELF checks, SDK version detection, the
+ * layout/metadata builder (sgx_sign 2.0 ... 2.26 byte-exact) and the
  * metadata-driven page stream used by sign, gendata, catsig and verify. */
 #ifndef ENSIGN_INTEL_SDK_H
 #define ENSIGN_INTEL_SDK_H
@@ -13,10 +14,8 @@
 #include "sigstruct.h"
 
 #define ENS_INTEL_META_MAGIC 0x86A80294635D0E4Cull
-#define ENS_INTEL_META_AREA 0x6000u		/* blob size sgx_sign 2.26 writes */
-#define ENS_INTEL_GD_SIZE 1768u			/* sizeof(global_data_t), x64, SDK 2.26 */
+#define ENS_INTEL_META_AREA 0x6000u		/* the largest blob sgx_sign writes (2.24+) */
 #define ENS_INTEL_LAYOUT_MAX 43u
-#define ENS_INTEL_SDK_VERSION ((2ull << 32) | (26ull << 16) | 100ull)	/* 2.26.100 */
 #define ENS_INTEL_VERSION(maj, min) (((uint64_t)(maj) << 32) | (uint32_t)(min))
 
 /* SDK releases 2.0 ... 2.26 (intel-sdk-versions.md) as one number:

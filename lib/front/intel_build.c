@@ -1,7 +1,8 @@
 /* Intel SDK front end, stage 1b: what sgx_sign 2.26 derives from the ELF and
  * the config (intel-sdk-format.md §4, §6-§9): layout table, TCS and
- * g_global_data templates, patch table, the measured 3.x metadata, the SGX1
- * compatible 1.x copy and the SIGSTRUCT fields. */
+ * g_global_data templates, patch table, the measured primary metadata, the
+ * compatible copies and the SIGSTRUCT fields; and what the sgx_sign of every
+ * older release 2.0 ... 2.25 does differently (intel-sdk-versions.md §3-§7). */
 #include <stdlib.h>
 #include <string.h>
 #include "ensign/intel_sdk.h"
@@ -328,6 +329,9 @@ int ens_intel_build(struct ens_intel_build *b, const struct ens_intel_elf *e,
 		return ens_fail(err, ENS_E_UNSUPPORTED, "EnableIPPFIPS and EnableOSSLFIPS are not supported");
 	struct gdl G;
 	gd_layout(sdk, &G);
+	if (G.size != ens_intel_sdk_gd_size(sdk))
+		return ens_fail(err, ENS_E_UNSUPPORTED, "global_data_t of SDK %s: %u bytes, table says %u", ver, G.size,
+				ens_intel_sdk_gd_size(sdk));
 	if (e->gd_size && e->is64 && e->gd_size != G.size)
 		return ens_fail(err, ENS_E_FORMAT,
 				"'%s': g_global_data is %llu bytes, but the sgx_sign of SDK %s writes a %u-byte "
@@ -345,7 +349,7 @@ int ens_intel_build(struct ens_intel_build *b, const struct ens_intel_elf *e,
 	uint64_t tcs_num = v[EIO_TCSNUM], tcs_max = v[EIO_TCSMAXNUM];
 	uint64_t minpool = v[EIO_TCSMINPOOL] < tcs_num - 1 ? v[EIO_TCSMINPOOL] : tcs_num - 1;
 	uint64_t eremove = tcs_num - 1 - minpool;
-	uint64_t rsrv_init = v[EIO_RSRVINIT], rsrv_max = v[EIO_RSRVMAX];
+	uint64_t rsrv_init = v[EIO_RSRVINIT];	/* g_global_data.rsrv_size: grows with a merged padding */
 	if (sdk >= ENS_SDK(18, 0)) {
 		b->kind = select_kind(v, minpool, &b->kind_note);
 	} else {
@@ -428,15 +432,14 @@ int ens_intel_build(struct ens_intel_build *b, const struct ens_intel_elf *e,
 			      (last->id == ENS_LAYOUT_RSRV_MIN && last->page_count));
 		if (merge && last->page_count + extra <= UINT32_MAX) {
 			last->page_count += (uint32_t)extra;
-			if (last->id == ENS_LAYOUT_RSRV_MAX)
-				rsrv_max += extra * PAGE;
-			else
+			/* RSRV_MAX last grows rsrv_max (not in g_global_data); RSRV_INIT and
+			 * RSRV_MIN last both grow rsrv_init (upstream's always-true test) */
+			if (last->id != ENS_LAYOUT_RSRV_MAX)
 				rsrv_init += extra * PAGE;
 		} else {
 			add(t, ENS_LAYOUT_GUARD, 0, extra, 0);
 		}
 	}
-	(void)rsrv_max;
 	if (t->n > (int)G.slots || t->overflow) {
 		ens_fail(err, ENS_E_FORMAT, "'%s': %d layout entries, more than the %u the sgx_sign of SDK %s allows",
 			 e->path, t->n, G.slots, ver);

@@ -116,6 +116,19 @@ int main(void)
 		CHECK(ens_intel_sdk_gd_size(k[i].sdk) == k[i].gd && ens_intel_sdk_area_size(k[i].sdk) == k[i].area &&
 		      !strcmp(ens_intel_sdk_family(k[i].sdk), k[i].fam), "constants of %u", k[i].sdk);
 
+	/* global_data_t: thread_policy and td_template.xsave_size of every size (§3) */
+	static const struct { uint32_t size, policy, xsave; } g[] = {
+		{1488, 24, 32 + 56}, {1632, 40, 48 + 56}, {1648, 48, 64 + 56}, {1656, 56, 72 + 56}, {1680, 56, 72 + 56},
+		{1688, 56, 80 + 56}, {1720, 56, 80 + 56}, {1760, 56, 80 + 56}, {1768, 56, 80 + 56},
+	};
+	for (size_t i = 0; i < sizeof g / sizeof g[0]; i++) {
+		uint32_t pol = 0, xs = 0;
+		CHECK(ens_intel_gd_offsets(g[i].size, &pol, &xs) == 0 && pol == g[i].policy && xs == g[i].xsave,
+		      "global_data_t of %u bytes: policy %u xsave %u", g[i].size, pol, xs);
+	}
+	uint32_t pol, xs;
+	CHECK(ens_intel_gd_offsets(1700, &pol, &xs) == -1, "no release has 1700 bytes");
+
 	/* configuration keys per version */
 	struct ens_intel_config c;
 	struct ens_err err;
