@@ -183,6 +183,20 @@ static int parse(int argc, char **argv, struct job *j)
 static int sdk_resolve(struct job *j, struct ens_intel_elf *e, struct ens_err *err)
 {
 	char ver[16];
+	if (!e->is64) {
+		unsigned sv = 0, mi;
+		unsigned long rev;
+		if (e->tstdc[0] && sscanf(e->tstdc, "2.%u.%lu", &mi, &rev) == 2) {
+			char t[32];
+			snprintf(t, sizeof(t), "2.%u.%lu", mi, rev);
+			sv = ens_intel_sdk_parse(t);
+		}
+		ens_intel_sdk_str(sv, ver, sizeof(ver));
+		return ens_fail(err, ENS_E_UNSUPPORTED,
+				"'%s': a 32-bit enclave (SDK %s%s%s): signing is not supported, the 32-bit global_data_t "
+				"and thread_data_t layouts of SDK 2.x are not implemented (verify, info and measure work)",
+				e->path, ver, e->tstdc[0] ? ", SGX_TSTDC_VERSION_" : ", no version string", e->tstdc);
+	}
 	if (j->o[O_SDKVER]) {
 		unsigned v = ens_intel_sdk_parse(j->o[O_SDKVER]);
 		if (!v)
@@ -196,10 +210,6 @@ static int sdk_resolve(struct job *j, struct ens_intel_elf *e, struct ens_err *e
 		e->sdk = v;
 		return 0;
 	}
-	if (!e->sdk && !e->is64)
-		return ens_fail(err, ENS_E_UNSUPPORTED,
-				"'%s': a 32-bit enclave; its SDK version cannot be told from the file (the sizes of "
-				"intel-sdk-versions.md §2 are x64's): give --sdk-version", e->path);
 	if (!e->sdk)
 		return ens_fail(err, ENS_E_FORMAT,
 				"'%s': cannot tell which SDK 2.x built it (evidence: %s); give --sdk-version X.Y[.Z]",

@@ -111,6 +111,10 @@ t_run "string contradicts VERSION_UINT: g_global_data decides" 0 $SGX sign -key 
 	-enclave s.so -config c1_threads.xml -out x4.so
 grep -q "warning: .*version string says 2.15.*2.17" "$TMP/err" && t_ok || t_bad "string contradiction warns" "$(head -c 300 "$TMP/err")"
 
+t_err "32-bit enclave: refused naming its SDK" 1 "32-bit enclave \(SDK 2\.4, SGX_TSTDC_VERSION_2\.4\.100\.48163\): signing is not supported" \
+	$SGX sign -key versions_test_key.pem -enclave ens_elf32/synth_enclave_2.4_elf32.so -out x7.so --sdk-version 2.4
+t_absent "32-bit refusal writes nothing" x7.so
+
 # 4. configuration keys the SDK did not know
 k() { printf '<EnclaveConfiguration>%s</EnclaveConfiguration>\n' "$1" > k.xml; }
 k '<PKRU>1</PKRU>'
