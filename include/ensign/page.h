@@ -15,6 +15,12 @@ struct ens_page {
 	uint16_t unmeasured_mask;	/* bit i: chunk i is loaded but not measured (SGXS UNMEASRD) */
 	bool added;			/* false: EAUG'd at run time, neither added nor measured */
 	const uint8_t *data;		/* 4096 bytes, or NULL for a zero page */
+	/* Record order (SGXS, sgxs-format.md §1.2 rule 6, §1.3): when n_chunk_order
+	 * is non-zero, chunk_order[0..n-1] are the indices of the page's EEXTEND and
+	 * UNMEASRD chunks in the order their records appear, and MRENCLAVE hashes
+	 * the EEXTEND records in that order. 0 (the default): ascending order. */
+	uint8_t n_chunk_order;
+	uint8_t chunk_order[16];
 };
 
 struct ens_sink {

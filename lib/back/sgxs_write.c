@@ -36,7 +36,10 @@ static int w_page(void *ctx, const struct ens_page *pg, struct ens_err *err)
 	ens_put_le64(r + 16, pg->secinfo_flags);
 	if (put(ctx, r, 64, err))
 		return -1;
-	for (unsigned i = 0; i < ENS_CHUNKS_PER_PAGE; i++) {
+	/* In record order when the page carries one (an SGXS read back), else ascending. */
+	unsigned n = pg->n_chunk_order ? pg->n_chunk_order : ENS_CHUNKS_PER_PAGE;
+	for (unsigned k = 0; k < n && k < ENS_CHUNKS_PER_PAGE; k++) {
+		unsigned i = pg->n_chunk_order ? (pg->chunk_order[k] & (ENS_CHUNKS_PER_PAGE - 1)) : k;
 		uint16_t bit = (uint16_t)(1u << i);
 
 		if (!((pg->eextend_mask | pg->unmeasured_mask) & bit))

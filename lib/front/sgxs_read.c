@@ -134,6 +134,7 @@ int ens_sgxs_read_stream(FILE *f, const char *name, const struct ens_sgxs_opts *
 				return ens_fail(err, ENS_E_FORMAT, "'%s': chunk 0x%" PRIx64 " at file offset %" PRIu64
 						" appears twice", name, off, at);
 			memcpy(r.data + idx * ENS_CHUNK_SIZE, chunk, 256);
+			r.pg.chunk_order[r.pg.n_chunk_order++] = (uint8_t)idx;
 			if (tag == ENS_TAG_EEXTEND) {
 				r.pg.eextend_mask |= bit;
 				r.sum->n_eextend++;

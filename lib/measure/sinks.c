@@ -12,8 +12,23 @@ static int measure_ecreate(void *ctx, uint32_t ssa, uint64_t size, struct ens_er
 
 static int measure_page(void *ctx, const struct ens_page *pg, struct ens_err *err)
 {
-	if (pg->added)
+	if (!pg->added)
+		return 0;
+	if (!pg->n_chunk_order) {
 		ens_measure_page(ctx, pg->offset, pg->secinfo_flags, pg->data, pg->eextend_mask);
+		return 0;
+	}
+	/* SGXS record order: the EEXTEND records as they were listed. */
+	static const uint8_t zero[ENS_PAGE_SIZE];
+	const uint8_t *data = pg->data ? pg->data : zero;
+
+	ens_measure_eadd(ctx, pg->offset, pg->secinfo_flags);
+	for (unsigned k = 0; k < pg->n_chunk_order && k < ENS_CHUNKS_PER_PAGE; k++) {
+		unsigned i = pg->chunk_order[k] & (ENS_CHUNKS_PER_PAGE - 1);
+
+		if (pg->eextend_mask & (1u << i))
+			ens_measure_eextend(ctx, pg->offset + i * ENS_CHUNK_SIZE, data + i * ENS_CHUNK_SIZE);
+	}
 	return 0;
 }
 
