@@ -149,6 +149,8 @@ int cmd_elf2sgxs(int argc, char **argv)
 		ens_elf2sgxs_close(e);
 		return cli_error(&err);
 	}
+	/* Large blocks: the file is written at the speed of the page cache. */
+	setvbuf(out.fp, NULL, _IOFBF, 1u << 20);
 	struct ens_sgxs_writer w = { .f = out.fp };
 	struct ens_sink writer, *sink = &writer;
 	ens_sink_sgxs_writer(&writer, &w);
