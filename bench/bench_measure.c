@@ -7,6 +7,7 @@
  *   genfull: write a sized SGXS of N MiB of fully measured pages
  *   rss   : run a command and print its peak RSS in KiB
  *   ab    : two commands alternately, N times each: median CPU times, ratio, RSS
+ *   cpu   : one command N times: median CPU time, peak RSS
  *   keys  : per-enclave fixed costs: loading a PEM key, the built-in debug key,
  *           one SIGSTRUCT signature (RSA-3072 + Q1/Q2), against OpenSSL's own
  *           RSA-3072 signature in the same run */
@@ -184,7 +185,8 @@ static int rss(char **argv)
 	return 0;
 }
 
-/* CPU time (user + system) and peak RSS of one run of argv, output discarded. */
+/* CPU time (user + system) and peak RSS of one run of argv, output (and
+ * notes on stderr) discarded; a failure is reported by its exit status. */
 static int run_one(char **argv, double *cpu, long *rss_kib)
 {
 	struct rusage ru;
@@ -192,7 +194,7 @@ static int run_one(char **argv, double *cpu, long *rss_kib)
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		if (!freopen("/dev/null", "w", stdout))
+		if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
 			_exit(126);
 		execvp(argv[0], argv);
 		_exit(127);
@@ -237,6 +239,24 @@ static int ab(int n, char **argv)
 	qsort(tb, (size_t)n, sizeof *tb, cmp_double);
 	printf("ab x%d: A %.3f s, B %.3f s (medians, CPU), speed ratio A/B %.3f, peak RSS A %ld KiB, B %ld KiB\n",
 	       n, ta[n / 2], tb[n / 2], ta[n / 2] / tb[n / 2], ra, rb);
+	return 0;
+}
+
+/* cpu N CMD...: N runs; median CPU time and the largest peak RSS. */
+static int cpu_median(int n, char **argv)
+{
+	double t[64];
+	long rss_max = 0, r;
+
+	if (n < 1 || n > 64)
+		return 2;
+	for (int i = 0; i < n; i++) {
+		if (run_one(argv, &t[i], &r))
+			return fprintf(stderr, "cpu: the command failed\n"), 1;
+		rss_max = r > rss_max ? r : rss_max;
+	}
+	qsort(t, (size_t)n, sizeof *t, cmp_double);
+	printf("cpu x%d: %.3f s (median, CPU), peak RSS %ld KiB\n", n, t[n / 2], rss_max);
 	return 0;
 }
 
@@ -304,10 +324,12 @@ int main(int argc, char **argv)
 		return gen(argv[2], strtoull(argv[3], NULL, 0));
 	if (argc >= 4 && !strcmp(argv[1], "genfull"))
 		return genfull(argv[2], strtoull(argv[3], NULL, 0));
+	if (argc >= 4 && !strcmp(argv[1], "cpu"))
+		return cpu_median(atoi(argv[2]), argv + 3);
 	if (argc >= 6 && !strcmp(argv[1], "ab"))
 		return ab(atoi(argv[2]), argv + 3);
 	if (argc >= 3 && !strcmp(argv[1], "rss"))
 		return rss(argv + 2);
-	fprintf(stderr, "usage: bench_measure full MIB | eadd GIB | gen FILE GIB | genfull FILE MIB | rss CMD... | ab N CMD_A... -- CMD_B... | keys PEM N\n");
+	fprintf(stderr, "usage: bench_measure full MIB | eadd GIB | gen FILE GIB | genfull FILE MIB | rss CMD... | ab N CMD_A... -- CMD_B... | cpu N CMD... | keys PEM N\n");
 	return 2;
 }

@@ -150,7 +150,8 @@ int cmd_elf2sgxs(int argc, char **argv)
 		return cli_error(&err);
 	}
 	/* Large blocks: the file is written at the speed of the page cache. */
-	setvbuf(out.fp, NULL, _IOFBF, 1u << 20);
+	static char wbuf[1u << 20];	/* glibc ignores the size without a buffer */
+	setvbuf(out.fp, wbuf, _IOFBF, sizeof wbuf);
 	struct ens_sgxs_writer w = { .f = out.fp };
 	struct ens_sink writer, *sink = &writer;
 	ens_sink_sgxs_writer(&writer, &w);
