@@ -107,11 +107,10 @@ int ens_sgxs_read_stream(FILE *f, const char *name, const struct ens_sgxs_opts *
 			r.any_eadd = true;
 			r.last_eadd = off;
 			memset(&r.pg, 0, sizeof r.pg);
-			memset(r.data, 0, sizeof r.data);
 			r.pg.offset = off;
 			r.pg.secinfo_flags = ens_get_le64(rec + 16);
 			r.pg.added = true;
-			r.pg.data = r.data;
+			r.pg.data = NULL;	/* a zero page until its first chunk */
 			r.pending = true;
 			r.sum->n_eadd++;
 		} else if (tag == ENS_TAG_EEXTEND || tag == ENS_TAG_UNMEASRD) {
@@ -137,6 +136,10 @@ int ens_sgxs_read_stream(FILE *f, const char *name, const struct ens_sgxs_opts *
 			if ((r.pg.eextend_mask | r.pg.unmeasured_mask) & bit)
 				return ens_fail(err, ENS_E_FORMAT, "'%s': chunk 0x%" PRIx64 " at file offset %" PRIu64
 						" appears twice", name, off, at);
+			if (!r.pg.data) {
+				memset(r.data, 0, sizeof r.data);
+				r.pg.data = r.data;
+			}
 			memcpy(r.data + idx * ENS_CHUNK_SIZE, chunk, 256);
 			r.pg.chunk_order[r.pg.n_chunk_order++] = (uint8_t)idx;
 			if (tag == ENS_TAG_EEXTEND) {
