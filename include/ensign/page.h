@@ -28,19 +28,15 @@ struct ens_sink {
 	/* Called once, first. ssaframesize in pages, size a power of two. */
 	int (*ecreate)(void *ctx, uint32_t ssaframesize, uint64_t size, struct ens_err *err);
 	int (*page)(void *ctx, const struct ens_page *pg, struct ens_err *err);
-	/* Optional (NULL: ens_sink_eadd_run calls page() for each page): n added
-	 * pages at offset, offset + 4096, ... with the same SECINFO flags and the
-	 * same content (data: 4096 bytes, or NULL for zero pages), none of their
-	 * chunks measured: the heap, stack and SSA of a large enclave. A sink that
-	 * implements it does the work of n page() calls in one (the measurement
-	 * engine: ens_measure_eadd_run). Initialize sinks with designated
-	 * initializers or the ens_sink_* functions so that this stays NULL. */
-	int (*eadd_run)(void *ctx, uint64_t offset, uint64_t n, uint64_t secinfo_flags, const uint8_t *data,
-			struct ens_err *err);
 };
 
-/* Emit n EADD-only pages (see eadd_run): through s->eadd_run when the sink has
- * one, else as n page() calls. Front ends use it for their unmeasured runs. */
+/* Emit n added pages at offset, offset + 4096, ... with the same SECINFO flags
+ * and the same content (data: 4096 bytes, or NULL for zero pages), none of
+ * their chunks measured: the heap, stacks and SSAs of a large enclave. Front
+ * ends use it for such runs. The sinks of libensign take a run in one call
+ * (measure: ens_measure_eadd_run; check; tee, for each of its sinks; the SGXS
+ * writer); any other sink gets n page() calls, so struct ens_sink is
+ * unchanged and every sink works. */
 int ens_sink_eadd_run(struct ens_sink *s, uint64_t offset, uint64_t n, uint64_t secinfo_flags,
 		      const uint8_t *data, struct ens_err *err);
 

@@ -24,7 +24,7 @@ static int w_ecreate(void *ctx, uint32_t ssa, uint64_t size, struct ens_err *err
 }
 
 /* One page's records (EADD, then its chunk records) assembled, one write. */
-static int w_page(void *ctx, const struct ens_page *pg, struct ens_err *err)
+int ens_sgxs_writer_page(void *ctx, const struct ens_page *pg, struct ens_err *err)
 {
 	static const uint8_t zero[ENS_PAGE_SIZE];
 	const uint8_t *data = pg->data ? pg->data : zero;
@@ -56,7 +56,7 @@ static int w_page(void *ctx, const struct ens_page *pg, struct ens_err *err)
 
 /* EADD-only pages: records made in a block (tag and flags once, then only the
  * offsets) and written in blocks of 256 records. */
-static int w_eadd_run(void *ctx, uint64_t off, uint64_t n, uint64_t flags, const uint8_t *data,
+int ens_sgxs_writer_eadd_run(void *ctx, uint64_t off, uint64_t n, uint64_t flags, const uint8_t *data,
 		      struct ens_err *err)
 {
 	uint8_t buf[256 * 64];
@@ -84,6 +84,5 @@ void ens_sink_sgxs_writer(struct ens_sink *s, struct ens_sgxs_writer *w)
 	w->failed = false;
 	s->ctx = w;
 	s->ecreate = w_ecreate;
-	s->page = w_page;
-	s->eadd_run = w_eadd_run;
+	s->page = ens_sgxs_writer_page;
 }

@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include "ensign/measure.h"
 #include "ensign/page.h"
+#include "ensign/sgxs.h"
 #include "ensign/util.h"
 
 static int measure_ecreate(void *ctx, uint32_t ssa, uint64_t size, struct ens_err *err)
@@ -44,24 +45,6 @@ void ens_sink_measure(struct ens_sink *s, struct ens_measure *m)
 	s->ctx = m;
 	s->ecreate = measure_ecreate;
 	s->page = measure_page;
-	s->eadd_run = measure_eadd_run;
-}
-
-int ens_sink_eadd_run(struct ens_sink *s, uint64_t off, uint64_t n, uint64_t flags, const uint8_t *data,
-		      struct ens_err *err)
-{
-	if (!n)
-		return 0;
-	if (s->eadd_run)
-		return s->eadd_run(s->ctx, off, n, flags, data, err);
-	for (uint64_t i = 0; i < n; i++) {
-		struct ens_page pg = { .offset = off + i * ENS_PAGE_SIZE, .secinfo_flags = flags, .added = true,
-				       .data = data };
-
-		if (s->page(s->ctx, &pg, err))
-			return -1;
-	}
-	return 0;
 }
 
 static int check_ecreate(void *ctx, uint32_t ssa, uint64_t size, struct ens_err *err)
@@ -145,7 +128,6 @@ void ens_sink_check(struct ens_sink *s, struct ens_layout_check *c, bool strictl
 	s->ctx = c;
 	s->ecreate = check_ecreate;
 	s->page = check_page;
-	s->eadd_run = check_eadd_run;
 }
 
 static int tee_ecreate(void *ctx, uint32_t ssa, uint64_t size, struct ens_err *err)
@@ -184,5 +166,29 @@ void ens_sink_tee(struct ens_sink *s, struct ens_tee *t)
 	s->ctx = t;
 	s->ecreate = tee_ecreate;
 	s->page = tee_page;
-	s->eadd_run = tee_eadd_run;
+}
+
+/* Runs go to the sinks that can take them in one call, known by their page
+ * function; any other sink gets one page() per page. */
+int ens_sink_eadd_run(struct ens_sink *s, uint64_t off, uint64_t n, uint64_t flags, const uint8_t *data,
+		      struct ens_err *err)
+{
+	if (!n)
+		return 0;
+	if (s->page == measure_page)
+		return measure_eadd_run(s->ctx, off, n, flags, data, err);
+	if (s->page == check_page)
+		return check_eadd_run(s->ctx, off, n, flags, data, err);
+	if (s->page == tee_page)
+		return tee_eadd_run(s->ctx, off, n, flags, data, err);
+	if (s->page == ens_sgxs_writer_page)
+		return ens_sgxs_writer_eadd_run(s->ctx, off, n, flags, data, err);
+	for (uint64_t i = 0; i < n; i++) {
+		struct ens_page pg = { .offset = off + i * ENS_PAGE_SIZE, .secinfo_flags = flags, .added = true,
+				       .data = data };
+
+		if (s->page(s->ctx, &pg, err))
+			return -1;
+	}
+	return 0;
 }
