@@ -4,7 +4,10 @@
  *   eadd  : an enclave of N GiB with an EADD-only heap, against hashing the same
  *           number of 64-byte records in one SHA-256 stream
  *   gen   : write a sized SGXS file with an EADD-only heap (for the RSS benchmark)
+ *   genfull: write a sized SGXS of N MiB of fully measured pages
  *   rss   : run a command and print its peak RSS in KiB
+ *   ab    : two commands alternately, N times each: median CPU times, ratio, RSS
+ *   cpu   : one command N times: median CPU time, peak RSS
  *   keys  : per-enclave fixed costs: loading a PEM key, the built-in debug key,
  *           one SIGSTRUCT signature (RSA-3072 + Q1/Q2), against OpenSSL's own
  *           RSA-3072 signature in the same run */
@@ -118,6 +121,42 @@ static int gen(const char *path, uint64_t gib)
 	return fclose(f) ? (perror(path), 1) : 0;
 }
 
+/* A sized SGXS of N MiB of fully measured pages (pseudo-random data), as
+ * `ensign measure` of a large fully measured enclave reads it. */
+static int genfull(const char *path, uint64_t mib)
+{
+	FILE *f = fopen(path, "wb");
+	static uint8_t page[64 + 16 * 320];
+	uint8_t rec[64] = { 0 };
+	uint64_t pages = (mib << 20) / sizeof page, x = 1;
+
+	if (!f)
+		return perror(path), 1;
+	ens_put_le64(rec, ENS_TAG_ECREATE);
+	ens_put_le32(rec + 8, 1);
+	ens_put_le64(rec + 12, ens_next_pow2(pages * ENS_PAGE_SIZE));
+	fwrite(rec, 1, 64, f);
+	for (uint64_t p = 0; p < pages; p++) {
+		uint8_t *r = page;
+		memset(r, 0, 64);
+		ens_put_le64(r, ENS_TAG_EADD);
+		ens_put_le64(r + 8, p * ENS_PAGE_SIZE);
+		ens_put_le64(r + 16, 0x203);
+		r += 64;
+		for (unsigned c = 0; c < 16; c++, r += 320) {
+			memset(r, 0, 64);
+			ens_put_le64(r, ENS_TAG_EEXTEND);
+			ens_put_le64(r + 8, p * ENS_PAGE_SIZE + c * 256);
+			for (unsigned i = 0; i < 256; i += 8) {
+				x = x * 6364136223846793005ull + 1442695040888963407ull;
+				ens_put_le64(r + 64 + i, x);
+			}
+		}
+		fwrite(page, 1, sizeof page, f);
+	}
+	return fclose(f) ? (perror(path), 1) : 0;
+}
+
 static double wall(void)
 {
 	struct timespec ts;
@@ -143,6 +182,81 @@ static int rss(char **argv)
 	printf("%s: exit %d, %.3f s wall, %.3f s CPU, peak RSS %ld KiB\n", argv[0], WIFEXITED(status) ? WEXITSTATUS(status) : -1, dt,
 	       (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6,
 	       ru.ru_maxrss);
+	return 0;
+}
+
+/* CPU time (user + system) and peak RSS of one run of argv, output (and
+ * notes on stderr) discarded; a failure is reported by its exit status. */
+static int run_one(char **argv, double *cpu, long *rss_kib)
+{
+	struct rusage ru;
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
+			_exit(126);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	if (pid < 0 || wait4(pid, &status, 0, &ru) < 0)
+		return -1;
+	*cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+	*rss_kib = ru.ru_maxrss;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* ab N CMD_A... -- CMD_B...: the two commands run alternately (A B A B ...),
+ * N times each, in this one run; prints the median CPU time of each, their
+ * ratio B/A (A is the reference: ratio >= 1 means B is no slower) and the
+ * peak RSS of B. Side by side so that the neighbours' load hits both alike. */
+static int ab(int n, char **argv)
+{
+	char **a = argv, **b = NULL;
+	double ta[64], tb[64];
+	long ra = 0, rb = 0, r;
+
+	for (char **p = argv; *p; p++)
+		if (!strcmp(*p, "--")) {
+			*p = NULL;
+			b = p + 1;
+		}
+	if (!b || !*a || !*b || n < 1 || n > 64)
+		return fprintf(stderr, "usage: bench_measure ab N CMD_A... -- CMD_B...\n"), 2;
+	for (int i = 0; i < n; i++) {
+		if (run_one(a, &ta[i], &r) || (ra = r > ra ? r : ra, run_one(b, &tb[i], &r)))
+			return fprintf(stderr, "ab: a command failed\n"), 1;
+		rb = r > rb ? r : rb;
+	}
+	qsort(ta, (size_t)n, sizeof *ta, cmp_double);
+	qsort(tb, (size_t)n, sizeof *tb, cmp_double);
+	printf("ab x%d: A %.3f s, B %.3f s (medians, CPU), speed ratio A/B %.3f, peak RSS A %ld KiB, B %ld KiB\n",
+	       n, ta[n / 2], tb[n / 2], ta[n / 2] / tb[n / 2], ra, rb);
+	return 0;
+}
+
+/* cpu N CMD...: N runs; median CPU time and the largest peak RSS. */
+static int cpu_median(int n, char **argv)
+{
+	double t[64];
+	long rss_max = 0, r;
+
+	if (n < 1 || n > 64)
+		return 2;
+	for (int i = 0; i < n; i++) {
+		if (run_one(argv, &t[i], &r))
+			return fprintf(stderr, "cpu: the command failed\n"), 1;
+		rss_max = r > rss_max ? r : rss_max;
+	}
+	qsort(t, (size_t)n, sizeof *t, cmp_double);
+	printf("cpu x%d: %.3f s (median, CPU), peak RSS %ld KiB\n", n, t[n / 2], rss_max);
 	return 0;
 }
 
@@ -208,8 +322,14 @@ int main(int argc, char **argv)
 		return bench_eadd(strtoull(argv[2], NULL, 0));
 	if (argc >= 4 && !strcmp(argv[1], "gen"))
 		return gen(argv[2], strtoull(argv[3], NULL, 0));
+	if (argc >= 4 && !strcmp(argv[1], "genfull"))
+		return genfull(argv[2], strtoull(argv[3], NULL, 0));
+	if (argc >= 4 && !strcmp(argv[1], "cpu"))
+		return cpu_median(atoi(argv[2]), argv + 3);
+	if (argc >= 6 && !strcmp(argv[1], "ab"))
+		return ab(atoi(argv[2]), argv + 3);
 	if (argc >= 3 && !strcmp(argv[1], "rss"))
 		return rss(argv + 2);
-	fprintf(stderr, "usage: bench_measure full MIB | eadd GIB | gen FILE GIB | rss CMD... | keys PEM N\n");
+	fprintf(stderr, "usage: bench_measure full MIB | eadd GIB | gen FILE GIB | genfull FILE MIB | rss CMD... | ab N CMD_A... -- CMD_B... | cpu N CMD... | keys PEM N\n");
 	return 2;
 }

@@ -1,9 +1,12 @@
 /* ensign append (and the sgxs-append personality): finalize an unsized SGXS
  * and append files to it, with sgxs-append's exact argument syntax. CLI
  * stage over ens_sgxs_append (lib/back/sgxs_append.c). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "cli.h"
 #include "ensign/fortanix.h"
 #include "ensign/io.h"
@@ -113,8 +116,30 @@ int cmd_append(int argc, char **argv)
 		cli_usage_error(usage, "-i and -o cannot be combined");
 		goto out;
 	}
-	if (in_place)
+	mode_t out_mode = 0644;
+	if (in_place) {
+		rc = 1;
+		/* As sed -i: keep the file's mode, and refuse a file its mode does not
+		 * let us write (by the mode bits, so root too is refused 0444). */
+		struct stat st;
+		if (stat(input, &st)) {
+			cli_errorf("cannot open '%s': %s", input, strerror(errno));
+			goto out;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			cli_errorf("'%s' is not a regular file: -i replaces a regular file", input);
+			goto out;
+		}
+		mode_t w = geteuid() == 0 ? (S_IWUSR | S_IWGRP | S_IWOTH)
+			 : geteuid() == st.st_uid ? S_IWUSR : (getegid() == st.st_gid || group_member(st.st_gid)) ? S_IWGRP : S_IWOTH;
+		if (!(st.st_mode & w)) {
+			cli_errorf("'%s' is read-only (mode %04o): append -i does not replace it (make it writable, or use -o)",
+				   input, (unsigned)(st.st_mode & 07777));
+			goto out;
+		}
+		out_mode = st.st_mode & 0777;
 		output = input;
+	}
 
 	struct ens_append_opts o = { .items = items, .nitems = n, .compat_permission_bug = compat,
 				     .warn_partial = warn_partial, .warn_compat = warn_compat };
@@ -136,7 +161,7 @@ int cmd_append(int argc, char **argv)
 		}
 	} else {
 		struct ens_out out;
-		if (ens_out_open(&out, output, 0644, &err)) {
+		if (ens_out_open(&out, output, out_mode, &err)) {
 			cli_error(&err);
 			goto out;
 		}

@@ -149,6 +149,9 @@ int cmd_elf2sgxs(int argc, char **argv)
 		ens_elf2sgxs_close(e);
 		return cli_error(&err);
 	}
+	/* Large blocks: the file is written at the speed of the page cache. */
+	static char wbuf[1u << 20];	/* glibc ignores the size without a buffer */
+	setvbuf(out.fp, wbuf, _IOFBF, sizeof wbuf);
 	struct ens_sgxs_writer w = { .f = out.fp };
 	struct ens_sink writer, *sink = &writer;
 	ens_sink_sgxs_writer(&writer, &w);

@@ -45,7 +45,8 @@ static int dummy_sign(const struct ens_run_image *img, const struct ens_host_cpu
 	f.attributes_mask = ~0ull;
 	f.xfrm_mask = ~0ull;
 	f.miscmask = ~0u;
-	memcpy(f.enclavehash, img->mrenclave, 32);
+	/* The enclave this loader builds: chunks measured in ascending order. */
+	memcpy(f.enclavehash, img->reordered_pages ? img->mrenclave_load : img->mrenclave, 32);
 	struct ens_sigstruct s;
 	ens_sigstruct_build(&s, &f);
 	struct ens_signer *signer = NULL;
@@ -187,8 +188,13 @@ int cmd_run(int argc, char **argv)
 		cli_errorf("'%s': %u EINIT check(s) failed; the enclave would not launch", input, nerr);
 		goto out;
 	}
-	printf("enclave:      %s\nmrenclave:    %s\nsignature:    %s\n", input, mr,
-	       dummy ? "built-in debug key (in memory)" : sig_path);
+	printf("enclave:      %s\nmrenclave:    %s\n", input, mr);
+	if (img.reordered_pages) {
+		char ld[65];
+		ens_hex(img.mrenclave_load, 32, ld);
+		printf("as loaded:    %s (the Linux driver measures each page's chunks in ascending order)\n", ld);
+	}
+	printf("signature:    %s\n", dummy ? "built-in debug key (in memory)" : sig_path);
 	printf("secs:         size 0x%llx, ssaframesize %u, attributes 0x%llx, xfrm 0x%llx, miscselect 0x%x\n",
 	       (unsigned long long)img.size, img.ssaframesize, (unsigned long long)rep.attributes,
 	       (unsigned long long)rep.xfrm, rep.miscselect);

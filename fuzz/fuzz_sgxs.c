@@ -1,10 +1,47 @@
 /* Fuzz target: the SGXS front end (ens_sgxs_read_stream) feeding the layout
  * checker, the measurement engine and the SGXS writer, as `ensign measure`
  * does; an accepted file must round-trip through the writer to the same
- * MRENCLAVE. Then again with the lenient options (non-canonical, UNSIZED). */
+ * MRENCLAVE, which must equal an independent SHA-256 of the file's records in
+ * file order without UNMEASRD (also through ens_sgxs_mrenclave). Then again with the lenient options (non-canonical, UNSIZED). */
+#include <openssl/evp.h>
 #include "ensign/measure.h"
 #include "ensign/sgxs.h"
+#include "ensign/util.h"
 #include "fuzz_common.h"
+
+/* Independent MRENCLAVE of an accepted file (sgxs-format.md §1.3): SHA-256 of
+ * its records in file order with UNMEASRD records (and their data) left out;
+ * the header bytes the format leaves unused count as zero. No ensign code. */
+static void oracle(const uint8_t *d, size_t n, uint8_t mr[32])
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	size_t at = 0;
+
+	if (!c || !EVP_DigestInit_ex(c, EVP_sha256(), NULL))
+		abort();
+	while (at + 64 <= n) {
+		uint8_t h[64] = { 0 };
+		uint64_t tag = 0;
+		size_t keep, len;
+
+		for (int i = 7; i >= 0; i--)
+			tag = tag << 8 | d[at + (size_t)i];
+		keep = tag == 0x0045544145524345ull ? 20 : tag == 0x0000000044444145ull ? 24 : 16;
+		len = (tag == 0x00444E4554584545ull || tag == 0x44525341454d4e55ull) ? 320 : 64;
+		if (at + len > n)
+			abort();
+		if (tag != 0x44525341454d4e55ull) {	/* not UNMEASRD */
+			memcpy(h, d + at, keep);
+			EVP_DigestUpdate(c, h, 64);
+			if (len == 320)
+				EVP_DigestUpdate(c, d + at + 64, 256);
+		}
+		at += len;
+	}
+	if (!EVP_DigestFinal_ex(c, mr, NULL))
+		abort();
+	EVP_MD_CTX_free(c);
+}
 
 /* Read data; on success store MRENCLAVE and, if out != NULL, the rewritten
  * SGXS (malloc'd). Returns the reader's status. */
@@ -55,6 +92,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n1 = 0, n2 = 0;
 
 	if (run(data, size, &strict, mr1, &w1, &n1) == 0) {
+		uint8_t want[32], fast[32];
+		struct ens_err err;
+
+		/* MRENCLAVE hashes the records in the file's order (chunks of a page
+		 * in any order, UNMEASRD interleaved): against the oracle, for the
+		 * page stream and for ens_sgxs_mrenclave (what measure/sign use) */
+		oracle(data, size, want);
+		if (memcmp(mr1, want, 32))
+			abort();
+		if (ens_sgxs_mrenclave(fuzz_path(data, size), fast, NULL, &err) || memcmp(fast, want, 32))
+			abort();
 		/* what ensign writes, ensign reads back to the same enclave and bytes */
 		if (run((const uint8_t *)w1, n1, &strict, mr2, &w2, &n2) != 0 || memcmp(mr1, mr2, 32) ||
 		    n1 != n2 || memcmp(w1, w2, n1))

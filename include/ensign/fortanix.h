@@ -118,6 +118,12 @@ struct ens_run_image {
 	size_t nruns, cap_runs;
 	struct ens_run_tcs *tcs;
 	size_t ntcs, cap_tcs;
+	/* Pages whose EEXTEND records are not in ascending chunk order: mrenclave
+	 * hashes them in file order (sgxs-format.md §1.3, as sgxs-sign does), but
+	 * the Linux driver measures a page in ascending order (SGX_PAGE_MEASURE),
+	 * so the enclave it loads measures mrenclave_load. Equal when 0. */
+	uint64_t reordered_pages;
+	uint8_t mrenclave_load[32];
 };
 int ens_run_image_read(const char *path, struct ens_run_image *img, struct ens_err *err);
 void ens_run_image_free(struct ens_run_image *img);

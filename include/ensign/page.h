@@ -15,6 +15,12 @@ struct ens_page {
 	uint16_t unmeasured_mask;	/* bit i: chunk i is loaded but not measured (SGXS UNMEASRD) */
 	bool added;			/* false: EAUG'd at run time, neither added nor measured */
 	const uint8_t *data;		/* 4096 bytes, or NULL for a zero page */
+	/* Record order (SGXS, sgxs-format.md §1.2 rule 6, §1.3): when n_chunk_order
+	 * is non-zero, chunk_order[0..n-1] are the indices of the page's EEXTEND and
+	 * UNMEASRD chunks in the order their records appear, and MRENCLAVE hashes
+	 * the EEXTEND records in that order. 0 (the default): ascending order. */
+	uint8_t n_chunk_order;
+	uint8_t chunk_order[16];
 };
 
 struct ens_sink {
@@ -23,6 +29,16 @@ struct ens_sink {
 	int (*ecreate)(void *ctx, uint32_t ssaframesize, uint64_t size, struct ens_err *err);
 	int (*page)(void *ctx, const struct ens_page *pg, struct ens_err *err);
 };
+
+/* Emit n added pages at offset, offset + 4096, ... with the same SECINFO flags
+ * and the same content (data: 4096 bytes, or NULL for zero pages), none of
+ * their chunks measured: the heap, stacks and SSAs of a large enclave. Front
+ * ends use it for such runs. The sinks of libensign take a run in one call
+ * (measure: ens_measure_eadd_run; check; tee, for each of its sinks; the SGXS
+ * writer); any other sink gets n page() calls, so struct ens_sink is
+ * unchanged and every sink works. */
+int ens_sink_eadd_run(struct ens_sink *s, uint64_t offset, uint64_t n, uint64_t secinfo_flags,
+		      const uint8_t *data, struct ens_err *err);
 
 /* A sink that feeds an ens_measure (records for added pages only). */
 struct ens_measure;

@@ -35,5 +35,10 @@ int ens_sgxs_mrenclave(const char *path, uint8_t mrenclave[32], struct ens_sgxs_
  * mask in chunk order; pages with added=false are skipped). */
 struct ens_sgxs_writer { FILE *f; bool failed; };
 void ens_sink_sgxs_writer(struct ens_sink *s, struct ens_sgxs_writer *w);
+/* The writer sink's functions (ctx: the ens_sgxs_writer): one page, and n
+ * EADD-only pages written in blocks (what ens_sink_eadd_run calls). */
+int ens_sgxs_writer_page(void *ctx, const struct ens_page *pg, struct ens_err *err);
+int ens_sgxs_writer_eadd_run(void *ctx, uint64_t offset, uint64_t n, uint64_t secinfo_flags, const uint8_t *data,
+			     struct ens_err *err);
 
 #endif

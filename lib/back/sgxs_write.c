@@ -23,29 +23,58 @@ static int w_ecreate(void *ctx, uint32_t ssa, uint64_t size, struct ens_err *err
 	return put(ctx, r, 64, err);
 }
 
-static int w_page(void *ctx, const struct ens_page *pg, struct ens_err *err)
+/* One page's records (EADD, then its chunk records) assembled, one write. */
+int ens_sgxs_writer_page(void *ctx, const struct ens_page *pg, struct ens_err *err)
 {
 	static const uint8_t zero[ENS_PAGE_SIZE];
 	const uint8_t *data = pg->data ? pg->data : zero;
-	uint8_t r[64] = { 0 };
+	uint8_t buf[64 + ENS_CHUNKS_PER_PAGE * 320], *r = buf;
 
 	if (!pg->added)
 		return 0;
+	memset(r, 0, 64);
 	ens_put_le64(r, ENS_TAG_EADD);
 	ens_put_le64(r + 8, pg->offset);
 	ens_put_le64(r + 16, pg->secinfo_flags);
-	if (put(ctx, r, 64, err))
-		return -1;
-	for (unsigned i = 0; i < ENS_CHUNKS_PER_PAGE; i++) {
+	r += 64;
+	/* In record order when the page carries one (an SGXS read back), else ascending. */
+	unsigned n = pg->n_chunk_order ? pg->n_chunk_order : ENS_CHUNKS_PER_PAGE;
+	for (unsigned k = 0; k < n && k < ENS_CHUNKS_PER_PAGE; k++) {
+		unsigned i = pg->n_chunk_order ? (pg->chunk_order[k] & (ENS_CHUNKS_PER_PAGE - 1)) : k;
 		uint16_t bit = (uint16_t)(1u << i);
 
 		if (!((pg->eextend_mask | pg->unmeasured_mask) & bit))
 			continue;
-		memset(r, 0, sizeof r);
+		memset(r, 0, 64);
 		ens_put_le64(r, (pg->eextend_mask & bit) ? ENS_TAG_EEXTEND : ENS_TAG_UNMEASRD);
 		ens_put_le64(r + 8, pg->offset + i * ENS_CHUNK_SIZE);
-		if (put(ctx, r, 64, err) || put(ctx, data + i * ENS_CHUNK_SIZE, ENS_CHUNK_SIZE, err))
+		memcpy(r + 64, data + i * ENS_CHUNK_SIZE, ENS_CHUNK_SIZE);
+		r += 320;
+	}
+	return put(ctx, buf, (size_t)(r - buf), err);
+}
+
+/* EADD-only pages: records made in a block (tag and flags once, then only the
+ * offsets) and written in blocks of 256 records. */
+int ens_sgxs_writer_eadd_run(void *ctx, uint64_t off, uint64_t n, uint64_t flags, const uint8_t *data,
+		      struct ens_err *err)
+{
+	uint8_t buf[256 * 64];
+	size_t filled = 0;
+
+	while (n) {
+		size_t k = n < 256 ? (size_t)n : 256;
+		for (; filled < k; filled++) {
+			uint8_t *r = buf + 64 * filled;
+			memset(r, 0, 64);
+			ens_put_le64(r, ENS_TAG_EADD);
+			ens_put_le64(r + 16, flags);
+		}
+		for (size_t i = 0; i < k; i++, off += ENS_PAGE_SIZE)
+			ens_put_le64(buf + 64 * i + 8, off);
+		if (put(ctx, buf, k * 64, err))
 			return -1;
+		n -= k;
 	}
 	return 0;
 }
@@ -55,5 +84,5 @@ void ens_sink_sgxs_writer(struct ens_sink *s, struct ens_sgxs_writer *w)
 	w->failed = false;
 	s->ctx = w;
 	s->ecreate = w_ecreate;
-	s->page = w_page;
+	s->page = ens_sgxs_writer_page;
 }

@@ -205,9 +205,8 @@ static int stream_thread(const struct ens_app_layout *lay, uint32_t t, struct en
 	union { struct ens_tcs tcs; struct ens_app_tls tls; uint8_t bytes[PG]; } page;
 
 	/* the guard page at tb is never added */
-	for (uint64_t i = 0; i < lay->stack_pages; i++)
-		if (emit(sink, tb + ENS_APP_TB_STACK(lay) + i * PG, rw, NULL, 0, err))
-			return -1;
+	if (ens_sink_eadd_run(sink, tb + ENS_APP_TB_STACK(lay), lay->stack_pages, rw, NULL, err))
+		return -1;
 	memset(&page, 0, sizeof page);
 	page.tcs.ossa = tb + ENS_APP_TB_SSA(lay);
 	page.tcs.nssa = ENS_APP_NSSA;
@@ -258,10 +257,7 @@ int ens_app_stream_model(const struct ens_app_layout *lay, enum ens_mm mm, struc
 		heap_flags |= ENS_SECINFO_X;
 	added = page.cp.heap_added;
 	/* sgx2: the rest of the heap is EAUG'd at run time, never streamed */
-	for (uint64_t off = 0; off < added; off += PG)
-		if (emit(sink, lay->heap_offset + off, heap_flags, NULL, 0, err))
-			return -1;
-	return 0;
+	return ens_sink_eadd_run(sink, lay->heap_offset, (added + PG - 1) / PG, heap_flags, NULL, err);
 }
 
 int ens_app_stream(const struct ens_app *app, const struct ens_app_layout *lay, enum ens_mm mm,

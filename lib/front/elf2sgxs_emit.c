@@ -18,10 +18,7 @@ static int push(struct ens_sink *sink, uint64_t off, uint64_t secinfo, const uin
 
 static int push_zero_run(struct ens_sink *sink, uint64_t off, uint64_t bytes, struct ens_err *err)
 {
-	for (uint64_t p = 0; p < bytes; p += ENS_PAGE_SIZE)
-		if (push(sink, off + p, SECINFO_RW, NULL, 0, err))
-			return -1;
-	return 0;
+	return ens_sink_eadd_run(sink, off, (bytes + ENS_PAGE_SIZE - 1) / ENS_PAGE_SIZE, SECINFO_RW, NULL, err);
 }
 
 /* Copy the part of [lo, hi) that overlaps this page. */

@@ -44,6 +44,8 @@ static int push(struct ctx *c, uint64_t rva, uint64_t count, const uint8_t *data
 		return ens_fail(err, ENS_E_FORMAT, "the layout adds more pages than the enclave's 0x%llx bytes hold "
 				"(overlapping layout entries)", (unsigned long long)(c->max_pages * PAGE));
 	c->pages += count;
+	if (!extend)
+		return ens_sink_eadd_run(c->sink, rva + c->delta, count, si, data, err);
 	for (uint64_t i = 0; i < count; i++) {
 		struct ens_page pg = {.offset = rva + c->delta + i * PAGE, .secinfo_flags = si,
 				      .eextend_mask = extend ? 0xFFFF : 0, .added = true, .data = data};

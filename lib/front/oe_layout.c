@@ -74,6 +74,8 @@ static int push(struct ens_sink *sink, uint64_t off, uint64_t flags, const uint8
 static int push_run(struct ens_sink *sink, uint64_t off, uint64_t n, uint64_t flags, const uint8_t *data,
 		    bool measured, struct ens_err *err)
 {
+	if (!measured)
+		return ens_sink_eadd_run(sink, off, n, flags, data, err) ? -1 : 0;
 	for (uint64_t i = 0; i < n; i++)
 		if (push(sink, off + i * PG, flags, data, measured, err) < 0)
 			return -1;

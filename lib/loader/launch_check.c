@@ -79,7 +79,8 @@ static void check_signature(struct ens_launch_report *r, const struct ens_run_im
 {
 	struct ens_verify_report vr;
 	memset(&vr, 0, sizeof vr);
-	ens_sigstruct_verify(sig, len, img->mrenclave, &vr);
+	/* What EINIT compares: the enclave as the Linux driver measures it. */
+	ens_sigstruct_verify(sig, len, img->reordered_pages ? img->mrenclave_load : img->mrenclave, &vr);
 	static const char *what[ENS_VC_COUNT] = {
 		[ENS_VC_SIZE] = "size", [ENS_VC_HEADER] = "header", [ENS_VC_EXPONENT] = "exponent",
 		[ENS_VC_MODULUS] = "modulus", [ENS_VC_SIGNATURE] = "signature (EINIT: InvalidSignature)",
@@ -260,6 +261,21 @@ unsigned ens_launch_check(const struct ens_run_image *img, const uint8_t *sig, s
 	if (img->partial_pages)
 		add(rep, true, "%llu page(s) are partially measured: the Linux SGX driver can only add fully measured or unmeasured pages",
 		    (unsigned long long)img->partial_pages);
+	if (img->reordered_pages) {
+		char file[65], load[65];
+		const char *holds = "neither";
+		ens_hex(img->mrenclave, 32, file);
+		ens_hex(img->mrenclave_load, 32, load);
+		if (sig_len == ENS_SIGSTRUCT_SIZE) {
+			struct ens_sigstruct s;
+			memcpy(&s, sig, sizeof s);
+			holds = !memcmp(s.enclavehash, img->mrenclave, 32) ? "the file-order value"
+				: !memcmp(s.enclavehash, img->mrenclave_load, 32) ? "the driver's value" : "neither";
+		}
+		add(rep, false, "%llu page(s) list their EEXTEND records out of chunk order: MRENCLAVE in file order %s, "
+		    "as loaded by the Linux driver (ascending chunks) %s; the SIGSTRUCT holds %s",
+		    (unsigned long long)img->reordered_pages, file, load, holds);
+	}
 	check_signature(rep, img, sig, sig_len);
 	if (sig_len == ENS_SIGSTRUCT_SIZE) {
 		struct ens_sigstruct s;

@@ -8,7 +8,7 @@
 #include "ensign/measure.h"
 #include "ensign/sgxs.h"
 
-struct collect { struct ens_run_image *img; };
+struct collect { struct ens_run_image *img; struct ens_measure *load; };
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem, struct ens_err *err)
 {
@@ -28,6 +28,7 @@ static int c_ecreate(void *ctx, uint32_t ssa, uint64_t size, struct ens_err *err
 	struct collect *c = ctx;
 	c->img->size = size;
 	c->img->ssaframesize = ssa;
+	ens_measure_ecreate(c->load, ssa, size);
 	return 0;
 }
 
@@ -39,6 +40,19 @@ static int c_page(void *ctx, const struct ens_page *pg, struct ens_err *err)
 	img->pages++;
 	if (pg->eextend_mask && pg->eextend_mask != 0xffff)
 		img->partial_pages++;
+	/* What the Linux driver measures: the page's chunks in ascending order. */
+	ens_measure_page(((struct collect *)ctx)->load, pg->offset, pg->secinfo_flags, pg->data, pg->eextend_mask);
+	for (unsigned k = 0, prev = 0, any = 0; k < pg->n_chunk_order; k++) {
+		unsigned i = pg->chunk_order[k];
+		if (!((pg->eextend_mask >> i) & 1))
+			continue;
+		if (any && i < prev) {
+			img->reordered_pages++;
+			break;
+		}
+		prev = i;
+		any = 1;
+	}
 	struct ens_run_page_run *last = img->nruns ? &img->runs[img->nruns - 1] : NULL;
 	if (last && last->end == pg->offset && last->secinfo == pg->secinfo_flags) {
 		last->end += ENS_PAGE_SIZE;
@@ -75,14 +89,19 @@ static int c_page(void *ctx, const struct ens_page *pg, struct ens_err *err)
 int ens_run_image_read(const char *path, struct ens_run_image *img, struct ens_err *err)
 {
 	memset(img, 0, sizeof *img);
-	struct ens_measure *m = malloc(sizeof *m);
+	struct ens_measure *m = malloc(2 * sizeof *m);
 	if (!m)
 		return ens_fail(err, ENS_E_NOMEM, "out of memory");
 	if (ens_measure_init(m, err)) {
 		free(m);
 		return -1;
 	}
-	struct collect c = { img };
+	if (ens_measure_init(m + 1, err)) {
+		ens_measure_free(m);
+		free(m);
+		return -1;
+	}
+	struct collect c = { img, m + 1 };
 	struct ens_layout_check lc;
 	struct ens_sink collect_sink = { .ctx = &c, .ecreate = c_ecreate, .page = c_page };
 	struct ens_sink measure_sink, check_sink, tee;
@@ -95,7 +114,10 @@ int ens_run_image_read(const char *path, struct ens_run_image *img, struct ens_e
 	int rc = ens_sgxs_read(path, &o, &tee, &sum, err);
 	if (rc == 0)
 		rc = ens_measure_final(m, img->mrenclave, err);
+	if (rc == 0)
+		rc = ens_measure_final(m + 1, img->mrenclave_load, err);
 	ens_measure_free(m);
+	ens_measure_free(m + 1);
 	free(m);
 	if (rc)
 		ens_run_image_free(img);

@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include "ensign/measure.h"
 #include "ensign/page.h"
+#include "ensign/sgxs.h"
 #include "ensign/util.h"
 
 static int measure_ecreate(void *ctx, uint32_t ssa, uint64_t size, struct ens_err *err)
@@ -12,8 +13,30 @@ static int measure_ecreate(void *ctx, uint32_t ssa, uint64_t size, struct ens_er
 
 static int measure_page(void *ctx, const struct ens_page *pg, struct ens_err *err)
 {
-	if (pg->added)
+	if (!pg->added)
+		return 0;
+	if (!pg->n_chunk_order) {
 		ens_measure_page(ctx, pg->offset, pg->secinfo_flags, pg->data, pg->eextend_mask);
+		return 0;
+	}
+	/* SGXS record order: the EEXTEND records as they were listed. */
+	static const uint8_t zero[ENS_PAGE_SIZE];
+	const uint8_t *data = pg->data ? pg->data : zero;
+
+	ens_measure_eadd(ctx, pg->offset, pg->secinfo_flags);
+	for (unsigned k = 0; k < pg->n_chunk_order && k < ENS_CHUNKS_PER_PAGE; k++) {
+		unsigned i = pg->chunk_order[k] & (ENS_CHUNKS_PER_PAGE - 1);
+
+		if (pg->eextend_mask & (1u << i))
+			ens_measure_eextend(ctx, pg->offset + i * ENS_CHUNK_SIZE, data + i * ENS_CHUNK_SIZE);
+	}
+	return 0;
+}
+
+static int measure_eadd_run(void *ctx, uint64_t off, uint64_t n, uint64_t flags, const uint8_t *data,
+			    struct ens_err *err)
+{
+	ens_measure_eadd_run(ctx, off, n, flags);
 	return 0;
 }
 
@@ -79,6 +102,26 @@ static int check_page(void *ctx, const struct ens_page *pg, struct ens_err *err)
 	return 0;
 }
 
+/* The first page gets every check; the others differ only by offset, so the
+ * run passes when its last page is inside the enclave (offsets increase). */
+static int check_eadd_run(void *ctx, uint64_t off, uint64_t n, uint64_t flags, const uint8_t *data,
+			  struct ens_err *err)
+{
+	struct ens_layout_check *c = ctx;
+	struct ens_page pg = { .offset = off, .secinfo_flags = flags, .added = true, .data = data };
+	uint64_t fit;
+
+	if (check_page(c, &pg, err))
+		return -1;
+	fit = (c->size - off) / ENS_PAGE_SIZE;	/* pages from off to the end of the enclave */
+	if (n > fit)
+		return ens_fail(err, ENS_E_FORMAT, "page offset 0x%" PRIx64 " is outside the enclave (size 0x%" PRIx64 ")",
+				off + fit * ENS_PAGE_SIZE, c->size);
+	c->pages_added += n - 1;
+	c->last = off + (n - 1) * ENS_PAGE_SIZE;
+	return 0;
+}
+
 void ens_sink_check(struct ens_sink *s, struct ens_layout_check *c, bool strictly_increasing)
 {
 	*c = (struct ens_layout_check){ .strictly_increasing = strictly_increasing };
@@ -107,9 +150,45 @@ static int tee_page(void *ctx, const struct ens_page *pg, struct ens_err *err)
 	return 0;
 }
 
+static int tee_eadd_run(void *ctx, uint64_t off, uint64_t n, uint64_t flags, const uint8_t *data,
+			struct ens_err *err)
+{
+	struct ens_tee *t = ctx;
+
+	for (int i = 0; i < t->n; i++)
+		if (ens_sink_eadd_run(t->to[i], off, n, flags, data, err))
+			return -1;
+	return 0;
+}
+
 void ens_sink_tee(struct ens_sink *s, struct ens_tee *t)
 {
 	s->ctx = t;
 	s->ecreate = tee_ecreate;
 	s->page = tee_page;
+}
+
+/* Runs go to the sinks that can take them in one call, known by their page
+ * function; any other sink gets one page() per page. */
+int ens_sink_eadd_run(struct ens_sink *s, uint64_t off, uint64_t n, uint64_t flags, const uint8_t *data,
+		      struct ens_err *err)
+{
+	if (!n)
+		return 0;
+	if (s->page == measure_page)
+		return measure_eadd_run(s->ctx, off, n, flags, data, err);
+	if (s->page == check_page)
+		return check_eadd_run(s->ctx, off, n, flags, data, err);
+	if (s->page == tee_page)
+		return tee_eadd_run(s->ctx, off, n, flags, data, err);
+	if (s->page == ens_sgxs_writer_page)
+		return ens_sgxs_writer_eadd_run(s->ctx, off, n, flags, data, err);
+	for (uint64_t i = 0; i < n; i++) {
+		struct ens_page pg = { .offset = off + i * ENS_PAGE_SIZE, .secinfo_flags = flags, .added = true,
+				       .data = data };
+
+		if (s->page(s->ctx, &pg, err))
+			return -1;
+	}
+	return 0;
 }

@@ -133,6 +133,23 @@ t_absent "append: no output after errors" x.sgxs
 cp unsized.sgxs keep.sgxs
 t_err "append -i keeps the input on error" 1 "nope.bin" "$ENSIGN" append -i keep.sgxs -rm cfg.txt -rm nope.bin
 t_cmp "append -i input untouched" keep.sgxs unsized.sgxs
+# -i keeps the file's mode and refuses a file its mode makes read-only (as root too)
+cp unsized.sgxs m600.sgxs; chmod 0600 m600.sgxs
+t_run "append -i mode 0600" 0 "$ENSIGN" append -i m600.sgxs
+t_cmp "append -i mode 0600 bytes" m600.sgxs sized.sgxs
+t_eq "append -i keeps mode 0600" "$(stat -c %a m600.sgxs)" 600
+cp unsized.sgxs m751.sgxs; chmod 0751 m751.sgxs
+t_run "append -i mode 0751" 0 ./sgxs-append -i m751.sgxs
+t_eq "append -i keeps mode 0751" "$(stat -c %a m751.sgxs)" 751
+mkdir rodir; cp unsized.sgxs rodir/ro.sgxs; chmod 0444 rodir/ro.sgxs; chmod 0555 rodir
+t_err "append -i refuses a 0444 file in a read-only directory" 1 "'rodir/ro.sgxs' is read-only \(mode 0444\)" \
+	"$ENSIGN" append -i rodir/ro.sgxs
+t_err "sgxs-append -i refuses it too" 1 "is read-only" ./sgxs-append -i rodir/ro.sgxs -rm cfg.txt
+t_cmp "append -i: read-only file untouched" rodir/ro.sgxs unsized.sgxs
+t_eq "append -i: read-only file keeps 0444" "$(stat -c %a rodir/ro.sgxs)" 444
+t_absent "append -i: no temporary beside the read-only file" rodir/ro.sgxs.x
+chmod 0755 rodir
+t_err "append -i on a directory" 1 "not a regular file" "$ENSIGN" append -i rodir
 t_run "append -align then file" 0 "$ENSIGN" append unsized.sgxs -rwm cfg.txt -align 65536 -rm cfg.txt -o al.sgxs
 "$ENSIGN" info --pages al.sgxs >"$TMP/pages" 2>&1
 t_eq "-align 65536 places the second file at 0x90000" "$(grep -c '^0x000000090000  REG  r--' "$TMP/pages")" 1
@@ -151,6 +168,44 @@ if command -v python3 >/dev/null; then
 fi
 "$ENSIGN" info unsized.sgxs >"$TMP/info" 2>&1
 t_eq "info on unsized" "$(grep -c 'size slot at 0x2020' "$TMP/info")" 1
+
+# ---- MRENCLAVE in record order (sgxs-format.md §1.2 rule 6, §1.3) ----
+# Chunks of a page in any order and UNMEASRD interleaved; each expected value
+# is openssl's SHA-256 of the file with the UNMEASRD records removed.
+KO=sgxs-tools_tests_data_sig1.key.pem
+mr_of() { python3 "$TOP/tests/helpers/sgxs_measured.py" "$1" | openssl dgst -sha256 -r | cut -c1-64; }
+ehash() { od -An -tx1 -j960 -N32 "$1" | tr -d ' \n'; }
+python3 "$TOP/tests/helpers/sgxs_reorder.py" sized.sgxs shuf.sgxs 1
+python3 "$TOP/tests/helpers/sgxs_reorder.py" sized.sgxs unm.sgxs 2 3
+python3 "$TOP/tests/helpers/sgxs_reorder.py" seed.sgxs shuf2.sgxs 3 5
+asc=$(openssl dgst -sha256 -r sized.sgxs | cut -c1-64)
+if cmp -s shuf.sgxs sized.sgxs || [ "$(mr_of shuf.sgxs)" = "$asc" ]; then t_bad "reordered file differs from sized.sgxs"; else t_ok; fi
+t_eq "record order: no UNMEASRD, hash of the file" "$(mr_of shuf.sgxs)" "$(openssl dgst -sha256 -r shuf.sgxs | cut -c1-64)"
+t_eq "record order: UNMEASRD present" "$(grep -ao UNMEASRD unm.sgxs | wc -l)" 42
+for f in shuf unm shuf2; do
+	want=$(mr_of $f.sgxs)
+	t_eq "measure $f (file order)" "$("$ENSIGN" measure $f.sgxs 2>/dev/null | head -n1)" "$want"
+	"$ENSIGN" sign --key $KO --date 20240101 $f.sgxs -o $f.sign.sig >/dev/null 2>&1
+	t_eq "sign $f: ENCLAVEHASH in file order" "$(ehash $f.sign.sig)" "$want"
+	"$ENSIGN" sgxs-sign --key $KO --date 20240101 $f.sgxs $f.ftx.sig >/dev/null 2>&1
+	t_eq "sgxs-sign $f: ENCLAVEHASH in file order" "$(ehash $f.ftx.sig)" "$want"
+	t_run "verify $f against its file" 0 "$ENSIGN" verify --sig $f.ftx.sig $f.sgxs
+	t_run "verify $f --mrenclave" 0 "$ENSIGN" verify --sig $f.ftx.sig --mrenclave "$want"
+done
+t_run "verify: the ascending-order signature does not match the reordered file" 1 \
+	"$ENSIGN" verify --sig sized.sig shuf.sgxs
+grep -q "ENCLAVEHASH is $asc, expected $(mr_of shuf.sgxs)" "$TMP/out" && t_ok || t_bad "verify names both values" 
+# run --check-only: the Linux driver measures a page's chunks in ascending
+# order, i.e. the enclave of sized.sgxs; both values and the SIGSTRUCT's named.
+t_err "run: sgxs-sign of a reordered file fails EINIT on the driver" 1 \
+	"out of chunk order: MRENCLAVE in file order $(mr_of shuf.sgxs), as loaded by the Linux driver \(ascending chunks\) $asc; the SIGSTRUCT holds the file-order value" \
+	env ENSIGN_XCR0=0x7 "$ENSIGN" run --check-only --sig shuf.ftx.sig shuf.sgxs
+grep -q "ENCLAVEHASH.*InvalidMeasurement" "$TMP/err" && t_ok || t_bad "run: reordered file reports InvalidMeasurement"
+t_err "run: a signature of the driver's value passes, with a warning" 0 \
+	"out of chunk order: MRENCLAVE in file order $(mr_of shuf.sgxs), as loaded by the Linux driver \(ascending chunks\) $asc; the SIGSTRUCT holds the driver's value" \
+	env ENSIGN_XCR0=0x7 "$ENSIGN" run --check-only --sig sized.sig shuf.sgxs
+t_eq "run: both values printed" "$(grep -c "^mrenclave: *$(mr_of shuf.sgxs)\|^as loaded: *$asc" "$TMP/out")" 2
+t_run "run: in-memory signature is of the driver's value" 0 env ENSIGN_XCR0=0x7 "$ENSIGN" run --check-only -s dummy shuf.sgxs
 
 # ---- run --check-only ----
 export ENSIGN_XCR0=0x7	# a fixed CPU for the XFRM checks (x87, SSE, AVX)

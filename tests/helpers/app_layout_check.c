@@ -167,7 +167,7 @@ int main(int argc, char **argv)
 
 	if (argc != 2)
 		return fail("usage: app_layout_check FILE.sgxs");
-	mine = (struct ens_sink){ &w, on_ecreate, on_page };
+	mine = (struct ens_sink){ .ctx = &w, .ecreate = on_ecreate, .page = on_page };
 	ens_sink_check(&rules, &lc, true);
 	t = (struct ens_tee){ { &rules, &mine }, 2 };
 	ens_sink_tee(&tee, &t);

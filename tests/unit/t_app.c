@@ -99,7 +99,7 @@ int main(void)
 	      (unsigned long long)lay.end, (unsigned long long)lay.size);
 	for (int mm = 1; mm <= 2; mm++) {
 		memset(&c, 0, sizeof c);
-		sink = (struct ens_sink){ &c, c_ecreate, c_page };
+		sink = (struct ens_sink){ .ctx = &c, .ecreate = c_ecreate, .page = c_page };
 		CHECK(ens_app_stream(&app, &lay, (enum ens_mm)mm, &sink, &err) == 0, "stream: %s", err.msg);
 		/* image 3 (the RW segment's 2 pages), per thread 2 stack + TCS + 2 SSA + TLS, config, heap */
 		CHECK(c.added == 3 + 3 * 6 + 1 + (mm == 1 ? 16 : 4), "model %d: %llu added", mm,

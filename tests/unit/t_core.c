@@ -1,6 +1,7 @@
 /* Unit tests of the engine: measurement (whole, split at every record, forked),
  * the RSA/Q1/Q2 known answers, SIGSTRUCT round trips, numbers and dates. */
 #include <stdlib.h>
+#include <openssl/evp.h>
 #include "ensign/ensign.h"
 #include "tap.h"
 
@@ -200,8 +201,169 @@ static void test_numbers_and_dates(void)
 	CHECK(ens_next_pow2(0x8a000) == 0x100000 && ens_next_pow2(0x1000) == 0x1000, "next_pow2");
 }
 
+/* ens_measure_eadd_run (records made in place, only offsets rewritten across
+ * queue refills) against the same records built here byte by byte and hashed
+ * with OpenSSL directly: random runs of random lengths and flags, interleaved
+ * with single EADD/EEXTEND records, across many 64 KiB queue refills, and a
+ * fork taken in the middle of the sequence. */
+static void test_eadd_run(unsigned seed)
+{
+	static struct ens_measure m, f;
+	static const uint64_t flags[] = { 0x203, 0x205, 0x100, 0x201 };
+	EVP_MD_CTX *ref = EVP_MD_CTX_new();
+	uint8_t rec[64], chunk[256], got[32], forked[32], want[32];
+	uint64_t off = 0, x = seed;
+	struct ens_err err;
+	bool have_fork = false;
+
+	CHECK(ref && EVP_DigestInit_ex(ref, EVP_sha256(), NULL), "EVP init");
+	CHECK(ens_measure_init(&m, &err) == 0, "init");
+	for (int op = 0; op < 400; op++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		unsigned kind = (unsigned)(x >> 60) % 4;
+		uint64_t fl = flags[(x >> 40) % 4];
+		uint64_t n = kind == 0 ? (x >> 20) % 5000 : kind == 1 ? (x >> 20) % 3 : 1;
+
+		if (op == 200) {
+			CHECK(ens_measure_fork(&f, &m, &err) == 0, "fork");
+			have_fork = true;
+		}
+		if (kind <= 1) {
+			ens_measure_eadd_run(&m, off, n, fl);
+			if (have_fork)
+				ens_measure_eadd_run(&f, off, n, fl);
+			for (uint64_t i = 0; i < n; i++) {
+				memset(rec, 0, 64);
+				memcpy(rec, "EADD\0\0\0\0", 8);
+				for (int b = 0; b < 8; b++) {
+					rec[8 + b] = (uint8_t)((off + i * 4096) >> (8 * b));
+					rec[16 + b] = (uint8_t)(fl >> (8 * b));
+				}
+				EVP_DigestUpdate(ref, rec, 64);
+			}
+			off += n * 4096;
+		} else if (kind == 2) {
+			ens_measure_eadd(&m, off, fl);
+			if (have_fork)
+				ens_measure_eadd(&f, off, fl);
+			memset(rec, 0, 64);
+			memcpy(rec, "EADD\0\0\0\0", 8);
+			for (int b = 0; b < 8; b++) {
+				rec[8 + b] = (uint8_t)(off >> (8 * b));
+				rec[16 + b] = (uint8_t)(fl >> (8 * b));
+			}
+			EVP_DigestUpdate(ref, rec, 64);
+			off += 4096;
+		} else {
+			memset(chunk, (int)(x >> 8) & 0xff, sizeof chunk);
+			ens_measure_eextend(&m, off, chunk);
+			if (have_fork)
+				ens_measure_eextend(&f, off, chunk);
+			memset(rec, 0, 64);
+			memcpy(rec, "EEXTEND\0", 8);
+			for (int b = 0; b < 8; b++)
+				rec[8 + b] = (uint8_t)(off >> (8 * b));
+			EVP_DigestUpdate(ref, rec, 64);
+			EVP_DigestUpdate(ref, chunk, 256);
+		}
+	}
+	CHECK(EVP_DigestFinal_ex(ref, want, NULL), "EVP final");
+	EVP_MD_CTX_free(ref);
+	CHECK(ens_measure_final(&m, got, &err) == 0 && ens_measure_final(&f, forked, &err) == 0, "final");
+	CHECK_MEM(got, want, 32, "eadd_run seed %u: engine differs from the records hashed directly", seed);
+	CHECK_MEM(forked, want, 32, "eadd_run seed %u: forked engine differs", seed);
+	ens_measure_free(&m);
+	ens_measure_free(&f);
+}
+
+/* A 5 MiB SGXS (many 256 KiB read buffers) with every page's chunks in a
+ * random order, some UNMEASRD, some pages EADD-only, and non-zero unused
+ * header bytes here and there: ens_sgxs_mrenclave (records hashed in place)
+ * against OpenSSL over the records kept (file order, UNMEASRD left out,
+ * unused bytes as zero), and against the page-stream reader and measure sink. */
+static void test_big_sgxs_order(void)
+{
+	char path[] = "/tmp/ensign-t_core-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+	EVP_MD_CTX *ref = EVP_MD_CTX_new();
+	uint8_t rec[64], data[256], want[32], fast[32], stream[32];
+	uint64_t x = 12345, pages = 1000;
+	struct ens_measure m;
+	struct ens_sink ms;
+	struct ens_err err;
+
+	CHECK(f && ref && EVP_DigestInit_ex(ref, EVP_sha256(), NULL), "setup");
+	if (!f)
+		return;
+	memset(rec, 0, 64);
+	memcpy(rec, "ECREATE", 8);
+	rec[8] = 1;
+	rec[12 + 3] = 0x10;	/* size 0x10000000 */
+	EVP_DigestUpdate(ref, rec, 64);
+	rec[40] = 0x77;		/* unused byte: not measured */
+	fwrite(rec, 1, 64, f);
+	for (uint64_t p = 0; p < pages; p++) {
+		uint8_t order[16];
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		memset(rec, 0, 64);
+		memcpy(rec, "EADD\0\0\0\0", 8);
+		for (int b = 0; b < 8; b++)
+			rec[8 + b] = (uint8_t)((p * 4096) >> (8 * b));
+		rec[16] = 3;
+		rec[17] = 2;
+		EVP_DigestUpdate(ref, rec, 64);
+		if (p % 7 == 3)
+			rec[60] = 1;
+		fwrite(rec, 1, 64, f);
+		if (p % 5 == 4)
+			continue;	/* EADD only */
+		for (int i = 0; i < 16; i++)
+			order[i] = (uint8_t)i;
+		for (int i = 15; i > 0; i--) {
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+			int j = (int)((x >> 33) % (uint64_t)(i + 1));
+			uint8_t t = order[i];
+			order[i] = order[j];
+			order[j] = t;
+		}
+		for (int k = 0; k < 16; k++) {
+			uint64_t off = p * 4096 + order[k] * 256u;
+			bool unm = ((p + (uint64_t)k) % 11) == 0;
+			memset(rec, 0, 64);
+			memcpy(rec, unm ? "UNMEASRD" : "EEXTEND\0", 8);
+			for (int b = 0; b < 8; b++)
+				rec[8 + b] = (uint8_t)(off >> (8 * b));
+			memset(data, (int)(off * 31 >> 8) & 0xff, sizeof data);
+			if (!unm) {
+				EVP_DigestUpdate(ref, rec, 64);
+				EVP_DigestUpdate(ref, data, 256);
+			}
+			if (k == 5 && p % 3 == 0)
+				rec[20] = 9;
+			fwrite(rec, 1, 64, f);
+			fwrite(data, 1, 256, f);
+		}
+	}
+	fclose(f);
+	EVP_DigestFinal_ex(ref, want, NULL);
+	EVP_MD_CTX_free(ref);
+	CHECK(ens_sgxs_mrenclave(path, fast, NULL, &err) == 0, "big: %s", err.msg);
+	CHECK_MEM(fast, want, 32, "big SGXS: ens_sgxs_mrenclave differs from the records hashed in file order");
+	CHECK(ens_measure_init(&m, &err) == 0, "init");
+	ens_sink_measure(&ms, &m);
+	CHECK(ens_sgxs_read(path, NULL, &ms, NULL, &err) == 0 && ens_measure_final(&m, stream, &err) == 0,
+	      "big stream: %s", err.msg);
+	ens_measure_free(&m);
+	CHECK_MEM(stream, want, 32, "big SGXS: page stream differs from the records hashed in file order");
+	remove(path);
+}
+
 int main(void)
 {
+	test_big_sgxs_order();
+	for (unsigned seed = 1; seed <= 8; seed++)
+		test_eadd_run(seed);
 	test_measure_sgxs(TV "sized.sgxs", "471554745bad5497053506c7acdb1137e5e2e1004cd97eb50497a7253b3d6bf4");
 	test_measure_sgxs(TV "seed.sgxs", "ade374d9eaeead686e8d22b3604d7780f505ae5f442d3251ceca0e059c4babff");
 	test_measure_sgxs(TV "manual_appended_permbug.sgxs",
