@@ -130,4 +130,49 @@ int ens_gr_mrenclave(const struct ens_gr_layout_in *in, struct ens_gr_pal *pal,
 /* Python int(s, 0) with K/M/G suffixes (§4.1 parse_size). */
 int ens_gr_parse_size(const char *s, uint64_t *out, struct ens_err *err);
 
+/* ---- The manifest (§2): APP.manifest -> APP.manifest.sgx ---- */
+struct ens_toml;
+#define ENS_GR_PKGLIBDIR "/usr/lib/x86_64-linux-gnu/gramine"
+struct ens_gr_expand_opts {
+	const char *chroot;		/* --chroot DIR, or NULL */
+	const char *pkglibdir;		/* for the default loader.entrypoint.uri; NULL: ENS_GR_PKGLIBDIR */
+	unsigned threads;		/* hashing threads; 0: one per online CPU */
+	/* Warnings that change no output byte (a given sha256 that differs from the file). */
+	void (*warn)(void *ctx, const char *msg);
+	void *warn_ctx;
+};
+struct ens_gr_expanded {
+	char **deps;			/* on-disk path of every trusted file, final order (§1.2) */
+	size_t ndeps;
+	bool missing_file;		/* the error was "Missing trusted file" (exit 2 in Gramine) */
+};
+/* Fill in the defaults (§2.2), hash the entrypoint, expand, de-duplicate and
+ * hash the trusted files (§2.3), in place. On error nothing of the tree is
+ * to be written. */
+int ens_gr_expand(struct ens_toml *root, const struct ens_gr_expand_opts *o, struct ens_gr_expanded *out,
+		  struct ens_err *err);
+void ens_gr_expanded_free(struct ens_gr_expanded *x);
+
+/* ---- Reading a .manifest.sgx back (§4.1, §5) ---- */
+struct ens_gr_attrs {
+	uint64_t enclave_size;
+	char size_text[32];		/* "%#x" of it */
+	char threads_text[64];		/* Python str() of sgx.max_threads */
+	char edmm_text[64];		/* Python str() of sgx.edmm_enable */
+	const char *ra_text;		/* "None", "DCAP/ECDSA", "<unrecognized>" */
+	bool edmm;
+	bool threads_ok;		/* max_threads usable; else threads_err (after the RA lines) */
+	uint64_t max_threads;
+	char threads_err[160];
+};
+/* The layout inputs; enclave_size errors come before anything is printed. */
+int ens_gr_attrs(const struct ens_toml *root, struct ens_gr_attrs *a, struct ens_err *err);
+/* SIGSTRUCT fields of §5 (ATTRIBUTES, XFRM and masks, MISCSELECT, ISV ids,
+ * DATE as BCD, ENCLAVEHASH). */
+int ens_gr_sigstruct_fields(const struct ens_toml *root, uint32_t date_bcd, const uint8_t mrenclave[32],
+			    struct ens_sigstruct_fields *f, struct ens_err *err);
+/* Python's type name of a TOML value (int, str, bool, float, list, dict,
+ * datetime.datetime, datetime.date, datetime.time). */
+const char *ens_gr_pytype(const struct ens_toml *v);
+
 #endif
