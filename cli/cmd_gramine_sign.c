@@ -242,7 +242,7 @@ int cmd_gramine_sign(int argc, char **argv)
 	struct ens_sigstruct_fields f;
 	struct ens_sigstruct s;
 	if (ens_gr_sigstruct_fields(b.root, bcd, b.mrenclave, &f, &err)) {
-		ens_err_prefix(&err, "'%s'", output);
+		ens_err_prefix(&err, "'%s'", b.name);
 		cli_error(&err);
 		goto out;
 	}

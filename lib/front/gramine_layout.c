@@ -37,7 +37,7 @@ static int place(uint64_t *top, uint64_t count, uint64_t size, uint64_t *addr, s
 	uint64_t room = *top - ENS_GR_HEAP_MIN;
 
 	if (*top < ENS_GR_HEAP_MIN || (size && count > room / size))
-		return ens_fail(err, ENS_E_FORMAT, "enclave_size 0x%" PRIx64 ": %s", *top, too_small);
+		return ens_fail(err, ENS_E_FORMAT, "sgx.enclave_size 0x%" PRIx64 ": %s", *top, too_small);
 	*top -= count * size;
 	*addr = *top;
 	return 0;
@@ -56,7 +56,7 @@ static int plan(const struct ens_gr_layout_in *in, const struct ens_gr_pal *pal,
 	l->msize = up(in->manifest_len + 1);
 	top = l->E;
 	if (top < ENS_GR_HEAP_MIN || l->msize > top - ENS_GR_HEAP_MIN)
-		return ens_fail(err, ENS_E_FORMAT, "enclave_size 0x%" PRIx64 ": %s", l->E, too_small);
+		return ens_fail(err, ENS_E_FORMAT, "sgx.enclave_size 0x%" PRIx64 ": %s", l->E, too_small);
 	top -= l->msize;
 	l->manifest = top;
 	if (place(&top, l->T, ENS_GR_SSA_FRAME_SIZE * ENS_GR_SSA_FRAME_NUM, &l->ssa, err) ||
@@ -78,7 +78,7 @@ static int plan(const struct ens_gr_layout_in *in, const struct ens_gr_pal *pal,
 				"(Unexpected memory area is in heap range)", pal->path, l->pal);
 	return 0;
 small:
-	return ens_fail(err, ENS_E_FORMAT, "enclave_size 0x%" PRIx64 " with %" PRIu64 " threads: %s", l->E, l->T,
+	return ens_fail(err, ENS_E_FORMAT, "sgx.enclave_size 0x%" PRIx64 " with %" PRIu64 " threads (sgx.max_threads): %s", l->E, l->T,
 			too_small);
 }
 
