@@ -165,8 +165,56 @@ t_err "--with other plugin" 2 "'--with'" $E gramine-sgx-sign --with azure -m app
 # order (§1.1): the key is checked before the manifest
 t_err "key before manifest" 2 "nokey.pem" $E gramine-sgx-sign -m bad.manifest -o bad.manifest.sgx -l $P -k nokey.pem
 
+# ---- Gramine as an input of ensign's own commands (v03: trusted files) ----
+V3="$G/cases/v03-trusted-files/expected"
+W3="$TMP/own"; mkdir -p "$W3"; cp -r "$G/cases/v03-trusted-files/input/." "$W3/"; cd "$W3" || exit 1
+MR=$(awk -F'\t' '$1=="v03-trusted-files" {print $3}' "$G/CASES.tsv")
+P3="$TMP/common/pal-a.so"; K3="$TMP/common/key-a.pem"
+cp "$V3/app.manifest.sgx" "$V3/app.sig" .
+t_run "measure .manifest.sgx" 0 $E measure app.manifest.sgx --libpal "$P3"
+t_eq "measure .manifest.sgx MRENCLAVE" "$(cat "$TMP/out")" "$MR"
+t_run "measure .manifest (expanded in memory)" 0 $E measure app.manifest --libpal "$P3"
+t_eq "measure .manifest MRENCLAVE" "$(cat "$TMP/out")" "$MR"
+t_run "info --json" 0 $E info --json app.manifest.sgx --libpal "$P3"
+grep -q "\"format\": \"gramine\".*\"mrenclave\": \"$MR\".*\"sigstruct\"" "$TMP/out" && t_ok || t_bad "info --json" "$(cat "$TMP/out")"
+t_run "verify" 0 $E verify app.manifest.sgx --libpal "$P3"
+grep -q "^mrenclave: $MR (matches)" "$TMP/out" && t_ok || t_bad "verify OK line" "$(cat "$TMP/out")"
+cp files/app.bin "$TMP/app.bin"; echo changed >> files/app.bin
+t_run "verify: changed trusted file" 1 $E verify app.manifest.sgx --libpal "$P3" --sig app.sig
+grep -q "trusted file 'file:files/app.bin' changed" "$TMP/out" && t_ok || t_bad "trusted file named" "$(cat "$TMP/out")"
+cp "$TMP/app.bin" files/app.bin
+sed 's/max_threads = 8/max_threads = 9/' "$V3/app.manifest.sgx" > app.manifest.sgx
+t_run "verify: changed manifest byte" 1 $E verify app.manifest.sgx --libpal "$P3"
+grep -q "'app.manifest.sgx' changed after signing: line 16 differs" "$TMP/out" && t_ok || t_bad "manifest named" "$(cat "$TMP/out")"
+cp "$V3/app.manifest.sgx" .
+cp "$P3" pal.so; chmod u+w pal.so; printf '\001' | dd of=pal.so bs=1 seek=4099 conv=notrunc 2>/dev/null
+t_run "verify: changed libpal byte" 1 $E verify app.manifest.sgx --libpal pal.so
+grep -q "libpal 'pal.so' changed after signing" "$TMP/out" && t_ok || t_bad "libpal named" "$(cat "$TMP/out")"
+rm -f app.manifest.sgx app.sig
+t_run "sign APP.manifest" 0 $E sign app.manifest --libpal "$P3" --key "$K3" --date 2025-06-20
+t_cmp "sign APP.manifest: .manifest.sgx" app.manifest.sgx "$V3/app.manifest.sgx"
+t_cmp "sign APP.manifest: .sig" app.sig "$V3/app.sig"
+t_run "sign APP.manifest.sgx" 0 env SOURCE_DATE_EPOCH=1750377600 $E sign app.manifest.sgx --libpal "$P3" --key "$K3" -o s2.sig
+t_cmp "sign APP.manifest.sgx (SOURCE_DATE_EPOCH)" s2.sig "$V3/app.sig"
+t_run "sign step 1" 0 $E sign app.manifest.sgx --libpal "$P3" --date 2025-06-20 --gendata "$TMP/g3.bin"
+openssl dgst -sha256 -sign "$K3" -out "$TMP/s3.bin" "$TMP/g3.bin"
+t_run "sign step 2" 0 $E sign app.manifest.sgx --libpal "$P3" --signature "$TMP/s3.bin" --pubkey "$TMP/pub.pem" \
+	--unsigned "$TMP/g3.bin" -o s3.sig
+t_cmp "sign two-step = one-step" s3.sig "$V3/app.sig"
+t_run "sign --sign-command" 0 $E sign app.manifest --libpal "$P3" --date 2025-06-20 \
+	--sign-command "openssl dgst -sha256 -sign $K3" --pubkey "$TMP/pub.pem" -o s4.sig
+t_cmp "sign --sign-command = one-step" s4.sig "$V3/app.sig"
+if [ -n "${MOD:-}" ]; then
+	t_run "sign pkcs11" 0 $E sign app.manifest.sgx --libpal "$P3" --date 2025-06-20 \
+		--key "pkcs11:token=ensign-test;object=gramine?pin-value=$PIN" --pkcs11-module "$MOD" -o s5.sig
+	t_cmp "sign pkcs11 = one-step" s5.sig "$V3/app.sig"
+fi
+t_err "sign: bad manifest" 1 "bad.manifest.*Invalid value" sh -c "printf 'a = \n' > bad.manifest; $E sign bad.manifest --libpal $P3 --key $K3"
+t_absent "sign: bad manifest leaves nothing" bad.manifest.sgx bad.sig
+
 # ---- sigstruct-view: bad SIGSTRUCTs, and the old binary DATE ----
 S="$G/cases/v06-cpu-features/expected/app.sig"
+cd "$W" || exit 1
 head -c 1000 "$S" > short.sig
 t_err "view: short file" 1 "short.sig.*buffer len does not equal 1808" $E gramine-sgx-sigstruct-view short.sig
 { printf 'X'; tail -c +2 "$S"; } > hdr.sig
