@@ -115,9 +115,17 @@ static int zeros(struct out *o, uint64_t addr, uint64_t bytes, uint64_t flags, b
 	/* EADD-only runs (the heap: 16.7 M pages at 64 GiB) go one page at a
 	 * time through the sink; the measurement engine has no "N EADD-only
 	 * pages" call yet (issue 14). */
-	for (uint64_t a = addr; a < addr + bytes; a += PG)
-		if (page(o, a, flags, NULL, measured))
+	struct ens_page pg = { .secinfo_flags = flags, .eextend_mask = measured ? 0xffff : 0, .added = true };
+	int (*fn)(void *, const struct ens_page *, struct ens_err *) = o->sink->page;
+	void *ctx = o->sink->ctx;
+
+	if (bytes && (addr >= o->E || bytes > o->E - addr))
+		return page(o, o->E, flags, NULL, measured);	/* the "outside the enclave" error */
+	for (uint64_t a = addr; a < addr + bytes; a += PG) {
+		pg.offset = a;
+		if (fn(ctx, &pg, o->err))
 			return -1;
+	}
 	return 0;
 }
 

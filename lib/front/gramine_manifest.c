@@ -631,8 +631,13 @@ static void *hash_worker(void *arg)
 		if (i >= j->l->n)
 			return NULL;
 		struct tf *t = &j->l->v[i];
-		/* a given sha256 is kept; the file is hashed only to warn */
-		t->hash_errno = sha256_file(t->path, t->hex);
+		/* a given sha256 is kept; the file is hashed only to warn, and only
+		 * a regular file (a FIFO or device named in a manifest must not block) */
+		struct stat st;
+		if (t->given && (stat(t->path, &st) || !S_ISREG(st.st_mode)))
+			t->hash_errno = ENOENT;
+		else
+			t->hash_errno = sha256_file(t->path, t->hex);
 	}
 }
 
