@@ -14,10 +14,10 @@
 #include "gramine_cli.h"
 #include "ensign/pkcs11.h"
 
-static const char usage_line[] = "Usage: gramine-sgx-sign [OPTIONS]";
+static const char usage_line[] = "usage: gramine-sgx-sign [OPTIONS]";
 
 static const char help[] =
-	"Usage: gramine-sgx-sign [OPTIONS]\n"
+	"usage: gramine-sgx-sign [OPTIONS]\n"
 	"\n"
 	"  Sign a Gramine manifest: write APP.manifest.sgx and the SIGSTRUCT (APP.sig).\n"
 	"\n"

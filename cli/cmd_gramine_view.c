@@ -70,7 +70,7 @@ int cmd_gramine_view(int argc, char **argv)
 			fmt = optarg;
 			break;
 		case 'h':
-			printf("Usage: %s\n\n  Show the fields of a SIGSTRUCT (.sig) as Gramine's viewer does.\n"
+			printf("usage: %s\n\n  Show the fields of a SIGSTRUCT (.sig) as Gramine's viewer does.\n"
 			       "  Older binary-encoded DATEs are decoded and marked.\n", usage);
 			return 0;
 		default:

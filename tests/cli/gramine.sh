@@ -126,7 +126,7 @@ bad() { # NAME STATUS PATTERN MANIFEST-TEXT [extra args]
 	printf '%b' "$text" > bad.manifest; rm -f bad.manifest.sgx bad.sig
 	t_err "bad: $name" "$st" "$pat" $E gramine-sgx-sign -m bad.manifest -o bad.manifest.sgx -l $P -k $K -d 2025-06-20 "$@"
 	# one line (usage errors: click's Usage/Try lines around one Error: line)
-	[ "$(grep -Ev '^(.*warning: .*|Usage: .*|Try .*|)$' "$TMP/err" | wc -l)" -eq 1 ] && t_ok || t_bad "bad: $name: one line" "$(cat "$TMP/err")"
+	[ "$(grep -Ev '^(.*warning: .*|[Uu]sage: .*|Try .*|)$' "$TMP/err" | wc -l)" -eq 1 ] && t_ok || t_bad "bad: $name: one line" "$(cat "$TMP/err")"
 	t_absent "bad: $name: no output" bad.manifest.sgx bad.sig
 }
 EP='loader.entrypoint.uri = "file:libsysdb.so"\n'
