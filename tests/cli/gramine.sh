@@ -105,6 +105,31 @@ t_err "chroot relative path" 1 "c2.manifest.*only absolute paths" sh -c "printf 
 	$E gramine-sgx-sign -q -m c2.manifest -o c2.manifest.sgx -l $P -k $K --chroot ch"
 t_err "--chroot not a directory" 2 "Directory 'app.manifest' is a file" $E gramine-sgx-sign -m app.manifest -o c.manifest.sgx -l $P -k $K --chroot app.manifest
 
+# ---- URIs (§2.3): pathlib normalisation, walk text, de-duplication by raw string ----
+N="$TMP/norm"; mkdir -p "$N/tree/sub"; cd "$N" || exit 1
+: > libsysdb.so; echo a > tree/a; echo b > tree/sub/b; echo c > a; echo d > tree/.dot
+cat > n.manifest <<EOF
+loader.entrypoint.uri = "file:libsysdb.so"
+sgx.max_threads = 0
+sgx.trusted_files = ["file:./tree/", "file:tree/a", "file:./a", "file:a", "file:.//a", "file:///$N/tree/", "file:$N/tree//"]
+EOF
+t_run "URIs" 0 $E gramine-sgx-sign -m n.manifest -o n.manifest.sgx -l "$TMP/common/pal-a.so" -k "$TMP/common/key-a.pem" -d 2025-06-20 --depfile n.d
+t_eq "URIs written" "$(grep '^uri = "file:[^l]' n.manifest.sgx | sed 's/^uri = //' | tr '\n' ' ')" \
+	"\"file:tree/.dot\" \"file:tree/a\" \"file:tree/sub/b\" \"file:./a\" \"file:a\" \"file:.//a\" \"file:$N/tree/.dot\" \"file:$N/tree/a\" \"file:$N/tree/sub/b\" "
+t_eq "depfile paths normalised" "$(sed -n 2,10p n.d | tr -d '\\\t' | tr '\n' ' ')" \
+	"tree/.dot  tree/a  tree/sub/b  a  a  a  $N/tree/.dot  $N/tree/a  $N/tree/sub/b  "
+t_eq "0 threads: zero-length ssa/tcs/tls lines, no stacks" \
+	"$(grep -c -E '^    (000000000ffff000-000000000ffff000 .*\((ssa|tcs|tls)\)|.*stack)' "$TMP/out")" 3
+printf 'loader.entrypoint.uri = "file:libsysdb.so"\nsgx.trusted_files = ["file:nothere", "file:."]\n' > o.manifest
+t_err "checks before hashing" 1 "Directory URI \\('file:.'\\) does not end with" $E gramine-sgx-sign -m o.manifest -o o.manifest.sgx \
+	-l "$TMP/common/pal-a.so" -k "$TMP/common/key-a.pem"
+printf 'loader.entrypoint.uri = "file:libsysdb.so"\nsgx.max_threads = true\nsgx.isvprodid = true\n' > b.manifest
+t_run "boolean max_threads" 0 $E gramine-sgx-sign -m b.manifest -o b.manifest.sgx -l "$TMP/common/pal-a.so" -k "$TMP/common/key-a.pem" -d 2025-06-20
+grep -q '^    max_threads: True$' "$TMP/out" && grep -q '^max_threads = true$' b.manifest.sgx && t_ok || t_bad "max_threads True"
+t_run "boolean isvprodid" 0 $E gramine-sgx-sigstruct-view b.sig
+grep -q '^    isv_prod_id: 1$' "$TMP/out" && t_ok || t_bad "isvprodid true = 1" "$(cat "$TMP/out")"
+cd "$W" || exit 1
+
 # ---- warnings that change no output byte ----
 cat > w.manifest <<'EOF'
 loader.entrypoint.uri = "file:libsysdb.so"
