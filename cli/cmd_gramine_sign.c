@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "gramine_cli.h"
+#include <openssl/crypto.h>
 #include "ensign/pkcs11.h"
 
 static const char usage_line[] = "usage: gramine-sgx-sign [OPTIONS]";
@@ -207,6 +208,8 @@ int cmd_gramine_sign(int argc, char **argv)
 			}
 			if (warning[0])
 				cli_warn("%s", warning);
+			if (passphrase)	/* not left in the process's memory (argv) */
+				OPENSSL_cleanse((char *)passphrase, strlen(passphrase));
 		}
 	} else if (so.key || passphrase) {
 		usage_err("--key and --passphrase are not used with %s%s",

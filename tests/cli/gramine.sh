@@ -72,6 +72,12 @@ t_cmp "sign-command .sig = one-step" app.sig "$X/app.sig"
 t_err "step 2 with another date" 1 "other bytes" $E gramine-sgx-sign -q -m app.manifest -o o.manifest.sgx -l $P \
 	-d 2025-06-21 --signature "$TMP/s.bin" --pubkey "$TMP/pub.pem"
 t_absent "failed step 2 leaves nothing" o.manifest.sgx o.sig
+openssl pkcs8 -topk8 -v2 aes-256-cbc -passout pass:s3cret -in $K -out "$TMP/enc.pem" 2>/dev/null
+rm -f app.sig
+t_run "encrypted key, -p" 0 $E gramine-sgx-sign -q -m app.manifest -o app.manifest.sgx -l $P -k "$TMP/enc.pem" -p s3cret -d 2025-06-20
+t_cmp "encrypted key .sig" app.sig "$X/app.sig"
+t_err "encrypted key, wrong passphrase" 2 "Invalid key" $E gramine-sgx-sign -q -m app.manifest -o w.manifest.sgx -l $P -k "$TMP/enc.pem" --password nope
+t_absent "wrong passphrase leaves nothing" w.manifest.sgx w.sig
 if t_softhsm $K gramine; then
 	rm -f app.sig
 	t_run "pkcs11 key" 0 $E gramine-sgx-sign -q -m app.manifest -o app.manifest.sgx -l $P -d 2025-06-20 \
