@@ -163,6 +163,9 @@ int gr_build_run(struct gr_build *b, const char *text, size_t len, struct ens_er
 			 a->threads_text);
 	if (ens_gr_pal_open(b->libpal, &pal, err))
 		return -1;
+	if (!pal.x86_64)
+		cli_warn("libpal '%s' is not an x86-64 ELF64 file; it is measured as Gramine does (e_entry and "
+			 "PT_LOAD only), but no SGX enclave runs it", b->libpal);
 	struct ens_gr_layout_in li = { .manifest = (const uint8_t *)b->sgx, .manifest_len = b->sgx_len,
 				       .enclave_size = a->enclave_size, .max_threads = a->max_threads, .edmm = a->edmm };
 	struct ens_gr_report rep = { .memory = rep_memory, .area = rep_area };

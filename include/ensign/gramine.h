@@ -96,6 +96,7 @@ struct ens_gr_pal {
 	size_t nload;
 	struct ens_gr_load *load;
 	uint64_t mapaddr, mapend;	/* page-rounded span of the PT_LOADs */
+	bool x86_64;			/* ELF64, little-endian, EM_X86_64 (others are read alike) */
 };
 int ens_gr_pal_open(const char *path, struct ens_gr_pal *pal, struct ens_err *err);
 void ens_gr_pal_close(struct ens_gr_pal *pal);

@@ -61,6 +61,7 @@ int ens_gr_pal_open(const char *path, struct ens_gr_pal *pal, struct ens_err *er
 		goto fail;
 	}
 	pal->entry = eh.e_entry;
+	pal->x86_64 = ident[EI_CLASS] == ELFCLASS64 && ident[EI_DATA] == ELFDATA2LSB && eh.e_machine == EM_X86_64;
 	if (elf_getphdrnum(elf, &phnum)) {
 		ens_fail(err, ENS_E_FORMAT, "libpal '%s': bad program headers: %s", path, elf_errmsg(-1));
 		goto fail;

@@ -55,6 +55,15 @@ printf 'libos.entrypoint = "/app"\r\nloader.entrypoint.uri = "file:libsysdb.so"\
 t_run "CRLF manifest" 0 $E gramine-sgx-sign -q -m crlf.manifest -o crlf.manifest.sgx -l $P -k $K -d 2025-06-20
 t_cmp "CRLF = LF" crlf.manifest.sgx "$X/app.manifest.sgx"
 
+python3 -c "
+import struct
+eh = b'\x7fELF' + bytes([1,1,1,0]) + bytes(8) + struct.pack('<HHIIIIIHHHHHH', 3, 40, 1, 0x10, 52, 0, 0, 52, 32, 1, 40, 0, 0)
+ph = struct.pack('<IIIIIIII', 1, 0x200, 0, 0, 0x200, 0x2000, 5, 0x1000)
+b = eh + ph
+open('arm32.so', 'wb').write(b + bytes(0x400 - len(b)))
+"
+t_run "ELF32 ARM libpal: measured, with a warning" 0 $E gramine-sgx-sign -q -m app.manifest -o arm.manifest.sgx -l arm32.so -k $K -d 2025-06-20
+grep -q "libpal 'arm32.so' is not an x86-64 ELF64 file" "$TMP/err" && t_ok || t_bad "non-x86-64 libpal warning" "$(cat "$TMP/err")"
 # ---- two-step, --sign-command, PKCS#11: the one-step bytes ----
 openssl pkey -in $K -pubout -out "$TMP/pub.pem" 2>/dev/null
 rm -f app.sig app.manifest.sgx
