@@ -13,6 +13,8 @@ struct tsb {
 	char *data;
 	size_t len, cap;
 	bool oom;
+	size_t limit;	/* when not 0: appends past this length set 'over' and stop */
+	bool over;
 };
 
 void tsb_add(struct tsb *b, const char *s, size_t n);

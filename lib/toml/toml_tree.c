@@ -1,6 +1,7 @@
 /* The ordered TOML tree (include/ensign/toml.h) and small shared helpers:
  * growable strings, UTF-8, Python's repr of str and float, big integers. */
 #include <errno.h>
+#include <float.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -40,6 +41,12 @@ static bool tsb_grow(struct tsb *b, size_t extra)
 
 void tsb_add(struct tsb *b, const char *s, size_t n)
 {
+	if (b->over)
+		return;
+	if (b->limit && n > b->limit - b->len) {
+		b->over = true;
+		return;
+	}
 	if (!tsb_grow(b, n))
 		return;
 	if (n)
@@ -275,7 +282,18 @@ void toml_float_repr(double v, char *out)
 		strcpy(o, "0.0");
 		return;
 	}
-	for (p = 1; p <= 17; p++) {
+	/* Any decimal of at most DBL_DIG (15) digits survives a trip through a
+	 * normal double, so if the 15-digit rounding of v reads back as v, its
+	 * digits without trailing zeros are the shortest (and only) answer;
+	 * otherwise only 16 or 17 digits can work. Subnormals have fewer
+	 * digits of precision: try every length. */
+	p = 1;
+	if (v >= DBL_MIN) {
+		if (try_digits(v, DBL_DIG, dig, &e10))
+			goto found;
+		p = DBL_DIG + 1;
+	}
+	for (; p <= 17; p++) {
 		if (try_digits(v, p, dig, &e10))
 			break;
 		/* The closest p-digit string does not round-trip; the neighbour

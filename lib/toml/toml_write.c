@@ -68,7 +68,7 @@ static void fmt_inline_table(struct tsb *b, const struct ens_toml *t)
 		return;
 	}
 	tsb_adds(b, "{ ");
-	for (size_t i = 0; i < t->u.tab.n; i++) {
+	for (size_t i = 0; i < t->u.tab.n && !b->over; i++) {
 		if (i)
 			tsb_adds(b, ", ");
 		fmt_key(b, t->u.tab.e[i].key, t->u.tab.e[i].key_len);
@@ -131,7 +131,7 @@ static void fmt_literal(struct tsb *b, const struct ens_toml *v, unsigned nest)
 			break;
 		}
 		tsb_adds(b, "[\n");
-		for (size_t i = 0; i < v->u.arr.n; i++) {
+		for (size_t i = 0; i < v->u.arr.n && !b->over; i++) {
 			indent(b, nest + 1);
 			fmt_literal(b, v->u.arr.items[i], nest + 1);
 			tsb_adds(b, ",\n");
@@ -148,15 +148,17 @@ static void fmt_literal(struct tsb *b, const struct ens_toml *v, unsigned nest)
 	}
 }
 
-/* len("    " + inline form + ",") <= 100 code points, and no newline. */
+/* len("    " + inline form + ",") <= 100 code points, and no newline.
+ * A form longer than 400 bytes has more than 100 code points: rendering
+ * stops there, so the cost does not grow with the table. */
 static bool suitable_inline(const struct ens_toml *t)
 {
-	struct tsb b = { 0 };
+	struct tsb b = { .limit = 4 * MAX_LINE_LENGTH };
 	size_t cps = 0;
 	bool ok;
 
 	fmt_inline_table(&b, t);
-	if (b.oom) {
+	if (b.oom || b.over) {
 		free(b.data);
 		return false;
 	}
