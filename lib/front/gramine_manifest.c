@@ -932,7 +932,7 @@ int ens_gr_attrs(const struct ens_toml *root, struct ens_gr_attrs *a, struct ens
 				"'endswith'", ens_gr_pytype(v));
 	if (ens_gr_parse_size(v->u.str.s, &a->enclave_size, err))
 		return ens_err_prefix(err, "sgx.enclave_size");
-	snprintf(a->size_text, sizeof a->size_text, "%#" PRIx64, a->enclave_size);
+	snprintf(a->size_text, sizeof a->size_text, "0x%" PRIx64, a->enclave_size);	/* Python "%#x": 0x0 too */
 	v = ens_toml_get(sgx, "edmm_enable");
 	a->edmm = truthy(v);
 	if (v) {

@@ -143,6 +143,11 @@ t_run "boolean max_threads" 0 $E gramine-sgx-sign -m b.manifest -o b.manifest.sg
 grep -q '^    max_threads: True$' "$TMP/out" && grep -q '^max_threads = true$' b.manifest.sgx && t_ok || t_bad "max_threads True"
 t_run "boolean isvprodid" 0 $E gramine-sgx-sigstruct-view b.sig
 grep -q '^    isv_prod_id: 1$' "$TMP/out" && t_ok || t_bad "isvprodid true = 1" "$(cat "$TMP/out")"
+printf 'loader.entrypoint.uri = "file:libsysdb.so"\nsgx.enclave_size = "0"\n' > z.manifest
+t_err "size 0: report, then the error" 1 "Enclave size is not large enough" $E gramine-sgx-sign -m z.manifest -o z.manifest.sgx \
+	-l "$TMP/common/pal-a.so" -k "$TMP/common/key-a.pem"
+t_eq "size 0 printed as Python %#x" "$(sed -n 2p "$TMP/out")" "    size:        0x0"
+t_eq "report stops before Memory:" "$(grep -c '^Memory:' "$TMP/out")" 0
 cd "$W" || exit 1
 
 # ---- warnings that change no output byte ----
