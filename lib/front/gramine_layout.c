@@ -265,6 +265,23 @@ out:
 	return rc;
 }
 
+/* The measurement sink, with EADD-only pages (the heap) recorded by the
+ * engine's EADD call directly. */
+static int gr_measure_ecreate(void *ctx, uint32_t ssa, uint64_t size, struct ens_err *err)
+{
+	ens_measure_ecreate(ctx, ssa, size);
+	return 0;
+}
+
+static int gr_measure_page(void *ctx, const struct ens_page *pg, struct ens_err *err)
+{
+	if (pg->eextend_mask)
+		ens_measure_page(ctx, pg->offset, pg->secinfo_flags, pg->data, pg->eextend_mask);
+	else
+		ens_measure_eadd(ctx, pg->offset, pg->secinfo_flags);
+	return 0;
+}
+
 int ens_gr_mrenclave(const struct ens_gr_layout_in *in, struct ens_gr_pal *pal, const struct ens_gr_report *rep,
 		     uint8_t mrenclave[32], struct ens_err *err)
 {
@@ -275,7 +292,7 @@ int ens_gr_mrenclave(const struct ens_gr_layout_in *in, struct ens_gr_pal *pal, 
 	if (!m)
 		return ens_fail(err, ENS_E_NOMEM, "out of memory");
 	if (ens_measure_init(m, err) == 0) {
-		ens_sink_measure(&sink, m);
+		sink = (struct ens_sink){ .ctx = m, .ecreate = gr_measure_ecreate, .page = gr_measure_page };
 		if (ens_gr_stream(in, pal, &sink, rep, err) == 0 && ens_measure_final(m, mrenclave, err) == 0)
 			rc = 0;
 		ens_measure_free(m);
