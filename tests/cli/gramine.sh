@@ -118,6 +118,20 @@ t_eq "chroot walk URIs" "$(grep '^uri = "file:/' c.manifest.sgx | tr '\n' ' ')" 
 t_eq "chroot depfile" "$(sed -n 2,4p c.d | tr -d '\\\t ' | tr '\n' ' ')" "ch/etc/x ch/d/a ch/d/sub/b "
 t_err "chroot relative path" 1 "c2.manifest.*only absolute paths" sh -c "printf 'loader.entrypoint.uri = \"file:libsysdb.so\"\nsgx.trusted_files = [\"file:rel\"]\n' > c2.manifest &&
 	$E gramine-sgx-sign -q -m c2.manifest -o c2.manifest.sgx -l $P -k $K --chroot ch"
+ln -s loop2 ch/loop1; ln -s loop1 ch/loop2; ln -s self ch/self; ln -s ../../etc ch/d/up
+printf 'loader.entrypoint.uri = "file:libsysdb.so"\nsgx.trusted_files = ["file:/loop1"]\n' > l.manifest
+t_err "chroot symlink loop" 1 "Too many levels of symbolic links: PosixPath\\('/loop1'\\)" $E gramine-sgx-sign -q -m l.manifest -o l.manifest.sgx -l $P -k $K --chroot ch
+printf 'loader.entrypoint.uri = "file:libsysdb.so"\nsgx.trusted_files = ["file:/self"]\n' > l.manifest
+t_err "chroot self link" 1 "PosixPath\\('/self'\\)" $E gramine-sgx-sign -q -m l.manifest -o l.manifest.sgx -l $P -k $K --chroot ch
+printf 'loader.entrypoint.uri = "file:libsysdb.so"\nsgx.trusted_files = ["file:/etc/x/y"]\n' > l.manifest
+t_err "chroot ENOTDIR" 1 "Not a directory: PosixPath\\('/etc/x'\\)" $E gramine-sgx-sign -q -m l.manifest -o l.manifest.sgx -l $P -k $K --chroot ch
+printf 'loader.entrypoint.uri = "file:libsysdb.so"\nsgx.trusted_files = ["file:/d/up/x", "file:/../../etc/x"]\n' > l.manifest
+t_run "chroot .. never leaves DIR" 0 $E gramine-sgx-sign -q -m l.manifest -o l.manifest.sgx -l $P -k $K -d 2025-06-20 --chroot ch --depfile l.d
+t_eq "chroot .. depfile" "$(sed -n 2,3p l.d | tr -d '\\\t ' | tr '\n' ' ')" "ch/etc/x ch/etc/x "
+printf 'loader.entrypoint.uri = "file:libsysdb.so"\nsgx.trusted_files = ["file://etc/x"]\n' > l.manifest
+t_err "chroot // root" 1 "'//etc/x' is not in the subpath of '/'" $E gramine-sgx-sign -q -m l.manifest -o l.manifest.sgx -l $P -k $K --chroot ch
+printf 'loader.entrypoint.uri = "file:libsysdb.so"\nsgx.trusted_files = ["file:/nothere"]\n' > l.manifest
+t_err "chroot missing file" 2 "Missing trusted file: 'ch/nothere'" $E gramine-sgx-sign -q -m l.manifest -o l.manifest.sgx -l $P -k $K --chroot ch
 t_err "--chroot not a directory" 2 "Directory 'app.manifest' is a file" $E gramine-sgx-sign -m app.manifest -o c.manifest.sgx -l $P -k $K --chroot app.manifest
 
 # ---- URIs (§2.3): pathlib normalisation, walk text, de-duplication by raw string ----
