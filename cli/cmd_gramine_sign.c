@@ -25,7 +25,8 @@ static const char help[] =
 	"Options:\n"
 	"  --with PLUGIN           signing plugin (only 'file')\n"
 	"  -o, --output PATH       output manifest (.manifest.sgx)  [required]\n"
-	"  -l, --libpal FILE       libpal.so  [default: " ENS_GR_PKGLIBDIR "/sgx/libpal.so]\n"
+	"  -l, --libpal FILE       libpal.so  [default: $ENSIGN_GRAMINE_PKGLIBDIR/sgx/libpal.so,\n"
+	"                          else " ENS_GR_PKGLIBDIR "/sgx/libpal.so]\n"
 	"  -m, --manifest FILE     input manifest ('-' = stdin)  [required]\n"
 	"  -d, --date YYYY-MM-DD   SIGSTRUCT date, or 'today' (local)  [default: today]\n"
 	"  --chroot DIR            measure the trusted files inside DIR\n"
@@ -118,7 +119,7 @@ int cmd_gramine_sign(int argc, char **argv)
 		{ 0, 0, 0, 0 },
 	};
 	struct cli_sign_opts so = { 0 };
-	const char *output = NULL, *libpal = ENS_GR_PKGLIBDIR "/sgx/libpal.so", *manifest = NULL, *date = "today";
+	const char *output = NULL, *libpal = gr_default_libpal(), *manifest = NULL, *date = "today";
 	const char *chroot = NULL, *sigfile = NULL, *depfile = NULL, *passphrase = NULL;
 	char *key_default = NULL, *sig_alloc = NULL, *text = NULL;
 	size_t text_len = 0;

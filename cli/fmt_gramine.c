@@ -14,7 +14,6 @@
 #include "gramine_cli.h"
 #include "ensign/pkcs11.h"
 
-static const char default_libpal[] = ENS_GR_PKGLIBDIR "/sgx/libpal.so";
 
 static bool ends_with(const char *s, const char *suf)
 {
@@ -60,7 +59,7 @@ static int build(const char *path, int argc, char **argv, bool verbose, struct g
 	if (!b->libpal)
 		b->libpal = getenv("ENSIGN_GRAMINE_LIBPAL");
 	if (!b->libpal)
-		b->libpal = default_libpal;
+		b->libpal = gr_default_libpal();
 	b->chroot = opt_value(argc, argv, "--chroot");
 	b->expand = !is_sgx_name(path);
 	b->verbose = verbose;
@@ -430,7 +429,7 @@ int cli_sign_gramine(int argc, char **argv)
 	if (!libpal)
 		libpal = getenv("ENSIGN_GRAMINE_LIBPAL");
 	if (!libpal)
-		libpal = default_libpal;
+		libpal = gr_default_libpal();
 	memset(&f, 0, sizeof f);
 	if (ens_date_resolve(date, &f.date, &err))
 		return cli_error(&err);

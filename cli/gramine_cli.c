@@ -60,6 +60,19 @@ int gr_read_manifest(const char *path, char **text, size_t *len, struct ens_err 
 	return 0;
 }
 
+const char *gr_pkglibdir(void)
+{
+	const char *p = getenv("ENSIGN_GRAMINE_PKGLIBDIR");
+	return p && *p ? p : ENS_GR_PKGLIBDIR;
+}
+
+const char *gr_default_libpal(void)
+{
+	static char buf[4096];
+	snprintf(buf, sizeof buf, "%s/sgx/libpal.so", gr_pkglibdir());
+	return buf;
+}
+
 int gr_parse_date(const char *s, uint32_t *bcd)
 {
 	unsigned y, m, d;
@@ -122,7 +135,8 @@ int gr_build_run(struct gr_build *b, const char *text, size_t len, struct ens_er
 	if (parse(b->name, text, len, &in, err))
 		return -1;
 	if (b->expand) {
-		struct ens_gr_expand_opts o = { .chroot = b->chroot, .pkglibdir = b->pkglibdir, .warn = warn_cb };
+		struct ens_gr_expand_opts o = { .chroot = b->chroot, .pkglibdir = b->pkglibdir ? b->pkglibdir : gr_pkglibdir(),
+						.warn = warn_cb };
 		if (ens_gr_expand(in, &o, &b->deps, err)) {
 			b->missing_file = b->deps.missing_file;
 			ens_toml_free(in);

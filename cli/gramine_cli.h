@@ -32,6 +32,10 @@ int gr_read_manifest(const char *path, char **text, size_t *len, struct ens_err 
  * when verbose. */
 int gr_build_run(struct gr_build *b, const char *text, size_t len, struct ens_err *err);
 void gr_build_free(struct gr_build *b);
+/* Gramine's pkglibdir: ENSIGN_GRAMINE_PKGLIBDIR, else ENS_GR_PKGLIBDIR; and
+ * the default libpal in it (<pkglibdir>/sgx/libpal.so). */
+const char *gr_pkglibdir(void);
+const char *gr_default_libpal(void);
 /* YYYY-MM-DD digits (no calendar check) or "today" (local) as BCD. */
 int gr_parse_date(const char *s, uint32_t *bcd);
 

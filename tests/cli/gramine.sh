@@ -64,6 +64,14 @@ open('arm32.so', 'wb').write(b + bytes(0x400 - len(b)))
 "
 t_run "ELF32 ARM libpal: measured, with a warning" 0 $E gramine-sgx-sign -q -m app.manifest -o arm.manifest.sgx -l arm32.so -k $K -d 2025-06-20
 grep -q "libpal 'arm32.so' is not an x86-64 ELF64 file" "$TMP/err" && t_ok || t_bad "non-x86-64 libpal warning" "$(cat "$TMP/err")"
+# ---- ENSIGN_GRAMINE_PKGLIBDIR: default libpal and default loader.entrypoint.uri (§2.2 step 6) ----
+mkdir -p "$TMP/pkg/sgx"; cp $P "$TMP/pkg/sgx/libpal.so"; cp libsysdb.so "$TMP/pkg/libsysdb.so"
+printf 'libos.entrypoint = "/app"\n' > d.manifest
+t_run "pkglibdir defaults" 0 env ENSIGN_GRAMINE_PKGLIBDIR="$TMP/pkg" $E gramine-sgx-sign -q -m d.manifest -o d.manifest.sgx -k $K -d 2025-06-20
+grep -q "^uri = \"file:$TMP/pkg/libsysdb.so\"$" d.manifest.sgx && t_ok || t_bad "default entrypoint uri" "$(cat d.manifest.sgx | head -5)"
+h=$(openssl dgst -sha256 -r libsysdb.so | cut -d' ' -f1)
+grep -q "^sha256 = \"$h\"$" d.manifest.sgx && t_ok || t_bad "default entrypoint hashed"
+t_err "default libpal missing" 2 "File '$TMP/nopkg/sgx/libpal.so' does not exist" env ENSIGN_GRAMINE_PKGLIBDIR="$TMP/nopkg" $E gramine-sgx-sign -q -m d.manifest -o d.manifest.sgx -k $K
 # ---- two-step, --sign-command, PKCS#11: the one-step bytes ----
 openssl pkey -in $K -pubout -out "$TMP/pub.pem" 2>/dev/null
 rm -f app.sig app.manifest.sgx
