@@ -6,6 +6,8 @@
 #include "cli.h"
 
 int cli_sign_app(int argc, char **argv) __attribute__((weak));
+int cli_sign_gramine(int argc, char **argv) __attribute__((weak));
+bool fmt_gramine_probe(const char *path, const uint8_t *head, size_t len, uint64_t file_size) __attribute__((weak));
 
 static const char usage[] =
 	"ensign sign [--key KEY] [--production] [--xfrm V[/M]] [--attributes V[/M]] [--miscselect V[/M]]\n"
@@ -120,6 +122,8 @@ int cmd_sign(int argc, char **argv)
 	int c, rc;
 
 	in = cli_find_input(argc, argv);
+	if (in && cli_sign_gramine && fmt_gramine_probe && fmt_gramine_probe(in, (const uint8_t *)"", 0, 0))
+		return cli_sign_gramine(argc, argv);	/* a Gramine manifest (cli/fmt_gramine.c) */
 	if (in && is_elf(in)) {
 		if (cli_sign_app)
 			return cli_sign_app(argc, argv);

@@ -26,6 +26,11 @@ int oe_fmt_measure(const char *path, int argc, char **argv, bool json);
 int oe_fmt_info(const char *path, int argc, char **argv, bool json);
 int oe_fmt_verify(const char *path, int argc, char **argv);
 int oe_fmt_mrenclave(const char *path, uint8_t out[32], struct ens_err *err);
+bool fmt_gramine_probe(const char *path, const uint8_t *head, size_t len, uint64_t file_size);
+int fmt_gramine_measure(const char *path, int argc, char **argv, bool json);
+int fmt_gramine_info(const char *path, int argc, char **argv, bool json);
+int fmt_gramine_verify(const char *path, int argc, char **argv);
+int fmt_gramine_mrenclave(const char *path, uint8_t out[32], struct ens_err *err);
 
 static bool probe_sgxs(const char *path, const uint8_t *h, size_t n, uint64_t size)
 {
@@ -52,6 +57,9 @@ static const struct cli_format formats[] = {
 	  .verify = oe_fmt_verify, .mrenclave = oe_fmt_mrenclave },
 	{ .name = "intel-sdk", .probe = cli_intel_probe, .measure = cli_intel_measure, .info = cli_intel_info,
 	  .verify = cli_intel_verify, .mrenclave = cli_intel_mrenclave },
+	/* a Gramine manifest (TOML text named *.manifest[.sgx]) may be 1808 bytes long */
+	{ .name = "gramine", .probe = fmt_gramine_probe, .measure = fmt_gramine_measure, .info = fmt_gramine_info,
+	  .verify = fmt_gramine_verify, .mrenclave = fmt_gramine_mrenclave },
 	{ .name = "sigstruct", .probe = probe_sigstruct, .info = cli_sigstruct_info },
 	/* ELF rows with more specific probes (Intel SDK, OE) go above this one */
 	{ .name = "application", .probe = fmt_app_probe, .measure = fmt_app_measure, .info = fmt_app_info,
