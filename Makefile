@@ -20,7 +20,7 @@ ifeq ($(SAN),1)
 override CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 override LDFLAGS += -fsanitize=address,undefined
 endif
-LDLIBS += -lcrypto -lelf -lxml2 -ljansson -larchive -ldl -lpthread
+LDLIBS += -lcrypto -lelf -lxml2 -ljansson -larchive -lcurl -ldl -lpthread
 
 LIB_SRC := $(shell find lib -name '*.c' | sort)
 CLI_SRC := $(sort $(wildcard cli/*.c))
