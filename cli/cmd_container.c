@@ -1,5 +1,6 @@
 /* ensign container inspect|sign: the enclaves inside a container image
- * (lib/back/oci_*.c reads and writes the image), shown with their
+ * (lib/image/ reads and writes the image through its transport: oci:,
+ * docker-archive: or a registry, docker://), shown with their
  * MRENCLAVE/MRSIGNER per memory model, or re-signed into a new image
  * (enclaveos-signer style: same MRENCLAVE, new SIGSTRUCTs, one new layer). */
 #include <inttypes.h>
@@ -12,18 +13,91 @@
 #include "cli_app.h"
 #include "cli_container.h"
 #include "ensign/oci.h"
+#include "ensign/image.h"
 
+#define USAGE_TRANSPORT \
+	"            [--tls-verify=false] [--creds USER[:PASS]] [--authfile FILE] [--cert-dir DIR]\n" \
+	"            [--retry-times N] [--platform OS/ARCH] [--quiet]"
 static const char usage_top[] =
 	"ensign container inspect REF [--json]\n"
 	"       ensign container sign SRC DST [--key KEY|pkcs11:URI] [--isvsvn N] [--isvprodid N]\n"
 	"            [--production] [--memory-model sgx1|sgx2|all] [--date YYYY-MM-DD]\n"
 	"            [--compression gzip|none]\n"
-	"REF, SRC, DST: oci:DIR[:TAG] or docker-archive:FILE[:NAME:TAG]";
-static const char usage_inspect[] = "ensign container inspect REF [--json]";
+	USAGE_TRANSPORT "\n"
+	"REF, SRC, DST: oci:DIR[:TAG], docker-archive:FILE[:NAME:TAG] or docker://HOST/REPO[:TAG|@DIGEST]";
+static const char usage_inspect[] = "ensign container inspect REF [--json]\n" USAGE_TRANSPORT;
 static const char usage_sign[] =
 	"ensign container sign SRC DST [--key KEY|pkcs11:URI] [--isvsvn N] [--isvprodid N]\n"
 	"            [--production] [--memory-model sgx1|sgx2|all] [--date YYYY-MM-DD]\n"
-	"            [--compression gzip|none] [--sign-command CMD]";
+	"            [--compression gzip|none] [--sign-command CMD]\n" USAGE_TRANSPORT;
+
+/* ---- transport options (shared with enclaveos-signer) */
+
+static void progress(void *ctx, const char *what, uint64_t bytes, uint64_t total, bool done)
+{
+	if (total != UINT64_MAX && total)
+		fprintf(stderr, "\r%.60s %6.1f / %.1f MiB%s", what, bytes / 1048576.0, total / 1048576.0,
+			done ? "\n" : "");
+	else
+		fprintf(stderr, "\r%.60s %6.1f MiB%s", what, bytes / 1048576.0, done ? "\n" : "");
+}
+
+void cli_image_opts_init(struct cli_image_opts *o)
+{
+	ens_image_opts_default(&o->img);
+	o->quiet = false;
+}
+
+int cli_image_opt(int c, const char *arg, struct cli_image_opts *o, const char *usage, int *rc)
+{
+	struct ens_err err = { 0 };
+	uint64_t v;
+
+	switch (c) {
+	case CLI_OPT_TLS_VERIFY:
+		if (!arg || !strcmp(arg, "true"))
+			o->img.tls_verify = true;
+		else if (!strcmp(arg, "false"))
+			o->img.tls_verify = false;
+		else
+			return *rc = cli_usage_error(usage, "--tls-verify: '%s' is not true or false", arg), 1;
+		return 1;
+	case CLI_OPT_CREDS:
+		if (!*arg || *arg == ':')
+			return *rc = cli_usage_error(usage, "--creds: USER[:PASSWORD] expected"), 1;
+		o->img.creds = arg;
+		return 1;
+	case CLI_OPT_AUTHFILE: o->img.authfile = arg; return 1;
+	case CLI_OPT_CERT_DIR: o->img.cert_dir = arg; return 1;
+	case CLI_OPT_PLATFORM:
+		if (!strchr(arg, '/') || *arg == '/')
+			return *rc = cli_usage_error(usage, "--platform: '%s' is not OS/ARCH", arg), 1;
+		o->img.platform = arg;
+		return 1;
+	case CLI_OPT_RETRY_TIMES:
+		if (ens_parse_u64(arg, &v, "--retry-times", &err) || v > 100) {
+			if (err.code == ENS_OK)
+				ens_fail(&err, ENS_E_USAGE, "--retry-times: %s is out of range (0..100)", arg);
+			return *rc = cli_usage_error(usage, "%s", err.msg), 1;
+		}
+		o->img.retry_times = (unsigned)v;
+		return 1;
+	case CLI_OPT_QUIET: o->quiet = true; return 1;
+	}
+	return 0;
+}
+
+void cli_image_opts_ready(struct cli_image_opts *o)
+{
+	const char *delay = getenv("ENSIGN_RETRY_DELAY_MS");	/* tests: short backoff */
+
+	if (delay && *delay)
+		o->img.retry_delay_ms = (unsigned)strtoul(delay, NULL, 10);
+	if (!o->quiet && isatty(2)) {
+		o->img.progress = progress;
+		o->img.progress_ctx = NULL;
+	}
+}
 
 static const char *model_name(int i) { return i ? "sgx2" : "sgx1"; }
 static unsigned model_bit(int i) { return i ? ENS_MM_SGX2 : ENS_MM_SGX1; }
@@ -41,10 +115,10 @@ static int open_app(const struct ens_oci_image *img, struct ens_oci_file *f, str
 	return r ? ens_err_prefix(err, "'%s'", img->ref.text) : 0;
 }
 
-static int load(const char *ref, struct ens_oci_image *img, struct ens_oci_file **files, size_t *n,
-		struct ens_err *err)
+static int load(const char *ref, struct ens_image_opts *opts, struct ens_oci_image *img, struct ens_oci_file **files,
+		size_t *n, struct ens_err *err)
 {
-	if (ens_oci_open(img, ref, err))
+	if (ens_image_open(img, ref, opts, err))
 		return -1;
 	if (ens_oci_find_enclaves(img, files, n, err)) {
 		ens_oci_close(img);
@@ -141,9 +215,10 @@ static void print_text(json_t *report)
 static int cmd_inspect(int argc, char **argv)
 {
 	static const struct option lopts[] = {
-		{ "json", no_argument, 0, 'j' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "json", no_argument, 0, 'j' }, { "help", no_argument, 0, 'h' }, CLI_IMAGE_LONGOPTS, { 0, 0, 0, 0 },
 	};
 	struct ens_err err = { 0 };
+	struct cli_image_opts io;
 	struct ens_oci_image img;
 	struct ens_oci_file *files;
 	const char *ref = NULL;
@@ -154,8 +229,12 @@ static int cmd_inspect(int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
+	cli_image_opts_init(&io);
 	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
-		if (c == 'j')
+		if (cli_image_opt(c, optarg, &io, usage_inspect, &rc)) {
+			if (rc)
+				return rc;
+		} else if (c == 'j')
 			json = true;
 		else if (c == 'h') {
 			printf("usage: %s\n", usage_inspect);
@@ -167,7 +246,8 @@ static int cmd_inspect(int argc, char **argv)
 		return cli_usage_error(usage_inspect, optind < argc ? "one image reference expected"
 								  : "no image reference given");
 	ref = argv[optind];
-	if (load(ref, &img, &files, &n, &err))
+	cli_image_opts_ready(&io);
+	if (load(ref, &io.img, &img, &files, &n, &err))
 		return cli_error(&err);
 	list = json_array();
 	report = json_pack("{s:s, s:o, s:s, s:o}", "image", ref, "manifest",
@@ -200,6 +280,7 @@ struct sign_opts {
 	bool svn_given, prodid_given;
 	enum ens_oci_compression compression;
 	const char *src, *dst;
+	struct cli_image_opts io;
 };
 
 struct signed_file {
@@ -220,19 +301,26 @@ static int parse_sign(int argc, char **argv, struct sign_opts *o)
 		{ "compression", required_argument, 0, O_COMPRESSION },
 		{ "help", no_argument, 0, 'h' },
 		CLI_SIGN_LONGOPTS,
+		CLI_IMAGE_LONGOPTS,
 		{ 0, 0, 0, 0 },
 	};
 	struct ens_err err = { 0 };
 	uint64_t v;
-	int c;
+	int c, rc = 0;
 
 	memset(o, 0, sizeof *o);
 	o->app.xfrm = ENS_APP_DEFAULT_XFRM;
+	cli_image_opts_init(&o->io);
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
 		if (cli_sign_opt(c, optarg, &o->app.sign))
 			continue;
+		if (cli_image_opt(c, optarg, &o->io, usage_sign, &rc)) {
+			if (rc)
+				return rc;
+			continue;
+		}
 		switch (c) {
 		case O_ISVSVN:
 		case O_ISVPRODID:
@@ -280,6 +368,7 @@ static int parse_sign(int argc, char **argv, struct sign_opts *o)
 		return cli_usage_error(usage_sign, "SRC and DST expected");
 	o->src = argv[optind];
 	o->dst = argv[optind + 1];
+	cli_image_opts_ready(&o->io);
 	if (cli_sign_is_step1(&o->app.sign) || o->app.sign.signature || o->app.sign.pubkey || o->app.sign.unsigned_in)
 		return cli_usage_error(usage_sign, "two-step signing is not available for images (one signature per"
 				       " enclave and model): use --key, a pkcs11: URI or --sign-command");
@@ -412,10 +501,16 @@ static int work_dir(const struct ens_oci_ref *dst, char *out, size_t len, struct
 {
 	struct stat st;
 
+	const char *tmp = getenv("TMPDIR");
+
 	if (dst->transport == ENS_OCI_LAYOUT && !lstat(dst->path, &st))
 		return ens_fail(err, ENS_E_USAGE, "'%s' already exists: the destination must be a new directory",
 				dst->path);
-	if (snprintf(out, len, "%s.ensign-work-XXXXXX", dst->path) >= (int)len)
+	if (dst->transport == ENS_OCI_REGISTRY) {
+		/* nothing local to sit next to: the temporary directory */
+		if (snprintf(out, len, "%s/ensign-work-XXXXXX", tmp && *tmp ? tmp : "/tmp") >= (int)len)
+			return ens_fail(err, ENS_E_USAGE, "TMPDIR: path too long");
+	} else if (snprintf(out, len, "%s.ensign-work-XXXXXX", dst->path) >= (int)len)
 		return ens_fail(err, ENS_E_USAGE, "'%s': path too long", dst->path);
 	if (!mkdtemp(out)) {
 		ens_fail_errno(err, "cannot create a work directory next to '%s'", dst->path);
@@ -429,6 +524,9 @@ static int same_place(const struct ens_oci_ref *a, const struct ens_oci_ref *b)
 {
 	struct stat sa, sb;
 
+	if (a->transport == ENS_OCI_REGISTRY || b->transport == ENS_OCI_REGISTRY)
+		return a->transport == b->transport && !strcmp(a->host, b->host) && !strcmp(a->path, b->path) &&
+		       !strcmp(*a->tag ? a->tag : "latest", *b->tag ? b->tag : "latest") && !*a->digest;
 	if (!strcmp(a->path, b->path))
 		return 1;
 	return !stat(a->path, &sa) && !stat(b->path, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
@@ -460,7 +558,7 @@ static int cmd_sign_image(int argc, char **argv)
 		return cli_usage_error(usage_sign, "DST '%s' is the source: write a new image", o.dst);
 	if (ens_date_resolve(o.app.date, &date, &err))
 		return cli_error(&err);
-	if (load(o.src, &img, &files, &n, &err))
+	if (load(o.src, &o.io.img, &img, &files, &n, &err))
 		return cli_error(&err);
 	if (!(sf = calloc(n, sizeof *sf)) || !(adds = calloc(n, sizeof *adds))) {
 		ens_fail(&err, ENS_E_NOMEM, "out of memory");
@@ -491,7 +589,7 @@ static int cmd_sign_image(int argc, char **argv)
 	snprintf(comment, sizeof comment, "re-signed %zu enclave%s, MRSIGNER %s", n, n == 1 ? "" : "s", signer);
 	ed = (struct ens_oci_edit){ .files = adds, .nfiles = n, .labels = labels, .nlabels = 3, .created = created,
 				    .created_by = created_by, .comment = comment, .compression = o.compression };
-	if (ens_oci_write(&img, &ed, o.dst, digest, &err))
+	if (ens_image_write(&img, &ed, o.dst, &o.io.img, digest, &err))
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		for (int m = 0; m < 2; m++)
@@ -499,7 +597,7 @@ static int cmd_sign_image(int argc, char **argv)
 				ens_hex(sf[i].mr[m], 32, hex);
 				printf("/%s %s %s\n", files[i].path, model_name(m), hex);
 			}
-	printf("mrsigner %s\n%s %s\nwrote %s\n", signer, dst_ref.transport == ENS_OCI_LAYOUT ? "manifest" : "config",
+	printf("mrsigner %s\n%s %s\nwrote %s\n", signer, dst_ref.transport != ENS_OCI_DOCKER_ARCHIVE ? "manifest" : "config",
 	       digest, o.dst);
 	rc = 0;
 out:
