@@ -599,6 +599,9 @@ static int cmd_sign_image(int argc, char **argv)
 			}
 	printf("mrsigner %s\n%s %s\nwrote %s\n", signer, dst_ref.transport != ENS_OCI_DOCKER_ARCHIVE ? "manifest" : "config",
 	       digest, o.dst);
+	if (dst_ref.transport == ENS_OCI_REGISTRY)
+		printf("uploaded %llu bytes, %u blobs mounted, %u already there\n",
+		       (unsigned long long)o.io.img.bytes_uploaded, o.io.img.blobs_mounted, o.io.img.blobs_skipped);
 	rc = 0;
 out:
 	remove_work(workdir, sf, sf ? n : 0);

@@ -415,6 +415,18 @@ static int on_401(struct reg *r, const char *www, unsigned *rounds, struct ens_e
 	return fetch_token(r, err);
 }
 
+/* A URL without scheme and host, for messages (an upload URL's query is
+ * the registry's state: the caller cuts it). */
+static const char *short_path(const char *url)
+{
+	const char *p = strstr(url, "://");
+
+	if (!p)
+		return url;
+	p = strchr(p + 3, '/');
+	return p ? p : url;
+}
+
 int reg_request(struct reg *r, const char *method, const char *path, const char *accept, const char *ctype,
 		const void *body, size_t len, struct reg_resp *resp, struct ens_err *err)
 {
@@ -468,8 +480,8 @@ int reg_request(struct reg *r, const char *method, const char *path, const char 
 			curl_easy_getinfo(e.c, CURLINFO_RESPONSE_CODE, &resp->status);
 		if (c == CURLE_WRITE_ERROR) {
 			easy_free(&e);
-			return ens_fail(err, ENS_E_FORMAT, "'%s': %s: the answer to %s %s is larger than %zu bytes",
-					r->text, r->host, method, path, resp->max);
+			return ens_fail(err, ENS_E_FORMAT, "'%s': %s: the answer to %s %.*s is larger than %zu bytes",
+					r->text, r->host, method, (int)strcspn(short_path(path), "?"), short_path(path), resp->max);
 		}
 		if (c != CURLE_OK && !transient(c)) {
 			r->conn_failed = true;
@@ -490,8 +502,8 @@ int reg_request(struct reg *r, const char *method, const char *path, const char 
 				return ens_err_prefix(err, "after %u retries", attempt);
 			}
 			easy_free(&e);
-			return ens_fail(err, ENS_E_IO, "'%s': %s: %s %s: HTTP %ld after %u retries", r->text, r->host,
-					method, path, resp->status, attempt);
+			return ens_fail(err, ENS_E_IO, "'%s': %s: %s %.*s: HTTP %ld after %u retries", r->text, r->host,
+					method, (int)strcspn(short_path(path), "?"), short_path(path), resp->status, attempt);
 		}
 		easy_free(&e);
 		if (resp->status == 401) {
