@@ -20,6 +20,7 @@ int cmd_oesign(int argc, char **argv);
 int cmd_elf2sgxs(int argc, char **argv);
 int cmd_append(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_enclaveos_signer(int argc, char **argv);
 
 static const struct cmd commands[] = {
 	{ "append", cmd_append, "finalize an unsized SGXS and append files to it" },
@@ -39,6 +40,7 @@ static const struct cmd commands[] = {
 	{ "ftxsgx-elf2sgxs", cmd_elf2sgxs, "Fortanix ftxsgx-elf2sgxs compatible (= elf2sgxs)" },
 	{ "ftxsgx-runner", cmd_run, "Fortanix ftxsgx-runner compatible (= run)" },
 	{ "sgxs-sign", cmd_sgxs_sign, "Fortanix sgxs-sign compatible signing" },
+	{ "enclaveos-signer", cmd_enclaveos_signer, "IBM enclaveos-signer compatible container re-signing" },
 };
 
 static void usage(FILE *f)

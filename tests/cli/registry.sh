@@ -134,6 +134,30 @@ t_err "DST is SRC" 2 "is the source" "$ENSIGN" container sign --tls-verify=false
 t_err "bad reference" 2 "not sha256" "$ENSIGN" container inspect "docker://$R/app/src@md5:00"
 t_err "no registry there" 1 "127.0.0.1:1" "$ENSIGN" container inspect --tls-verify=false --retry-times 0 docker://127.0.0.1:1/app/src:v1
 
+# ---- enclaveos-signer's command line: the same image as ensign container sign
+EOS="$BUILD/enclaveos-signer"
+t_run "enclaveos-signer" 0 "$EOS" --container $R/app/src:v1 $R/app/eos:v1 --isvsvn 3 --isvprodid 7 --production \
+	-key "$KEY" --memory-model=all --tls-verify=false --date $D
+EOSMAN=$(awk '$1=="manifest"{print $2}' "$TMP/out")
+t_run "ensign container sign, same flags" 0 "$ENSIGN" container sign docker://$R/app/src:v1 docker://$R/app/eos2:v1 --isvsvn 3 \
+	--isvprodid 7 --production --key "$KEY" --memory-model all --tls-verify=false --date $D
+t_eq "same manifest both ways" "$EOSMAN" "$(awk '$1=="manifest"{print $2}' "$TMP/out")"
+t_run "enclaveos-signer: pull" 0 $SKOPEO copy --src-tls-verify=false docker://$R/app/eos:v1 oci:eos:v1
+t_run "enclaveos-signer: unpack" 0 umoci unpack --rootless --image eos:v1 ue
+"$ENSIGN" info ue/rootfs/opt/app/hello >info 2>&1
+t_eq "production (no DEBUG) for both models" "$(grep -c '^ *mode: *production' info) $(grep -c '^ *mrsigner: *'"$MRSIGNER" info) $(grep -c '^ *isvprodid: *7' info)" "2 2 2"
+t_run "enclaveos-signer: default model sgx1, --key" 0 "$EOS" --container $R/app/src:v1 $R/app/eos:v3 --key "$KEY" --tls-verify=false --date $D
+t_eq "default sgx1 only, no notice" "$(grep -c ' sgx2 ' "$TMP/out") $(grep -c 'sgx1' "$TMP/out") $(grep -c 'no --memory-model' "$TMP/err")" "0 1 0"
+t_err "eos: -key without a value" 2 "^enclaveos-signer: -key needs a key file" "$EOS" --container $R/app/src:v1 $R/app/x:v1 -key
+t_err "eos: bad --isvsvn" 2 "^enclaveos-signer: --isvsvn: 'x' is not a number" "$EOS" --container $R/app/src:v1 $R/app/x:v1 --isvsvn x
+t_err "eos: bad memory model" 2 "^enclaveos-signer: --memory-model: 'sgx3'" "$EOS" --container $R/app/src:v1 $R/app/x:v1 --memory-model=sgx3
+t_err "eos: --container with one reference" 2 "^enclaveos-signer: --container needs SRC and DST" "$EOS" --container $R/app/src:v1
+t_err "eos: unknown argument named" 2 "^enclaveos-signer: unknown argument '--bogus'" "$EOS" --container $R/app/src:v1 $R/app/x:v1 --bogus
+t_err "eos: stray argument named" 2 "^enclaveos-signer: unexpected argument 'extra'" "$EOS" --container $R/app/src:v1 $R/app/x:v1 extra
+t_err "eos: no --container" 2 "no --container SRC DST" "$EOS" -key "$KEY"
+t_run "eos: -h" 0 "$EOS" -h
+t_eq "eos: -h prints the usage" "$(grep -c '^usage: enclaveos-signer --container SRC DST' "$TMP/out")" 1
+
 # an image index: linux/amd64 unless --platform
 t_run "skopeo: a second platform" 0 sh -c "umoci config --image img:latest --tag arm --architecture arm64 >/dev/null 2>&1 && \
 	$SKOPEO copy --dest-tls-verify=false oci:img:arm docker://$R/app/arm:v1 >/dev/null"
