@@ -131,6 +131,11 @@ int oci_parse_json(const struct ens_oci_image *img, const char *what, const uint
 json_t *oci_pick(const struct ens_oci_image *img, json_t *index, const char *tag, bool nested, struct ens_err *err);
 int oci_open_descriptor(struct ens_oci_image *img, json_t *d, struct ens_err *err);
 bool oci_mt_index(const char *mt);
+/* docker:// (transport_registry.c): the document served for a tag or
+ * digest to the manifest descriptor to open; an error body to text. */
+int oci_registry_doc(struct ens_oci_image *img, const uint8_t *body, size_t len, const char *ctype,
+		     json_t **desc, struct ens_err *err);
+void oci_registry_error_text(long status, const uint8_t *body, size_t blen, char *out, size_t len);
 bool oci_mt_manifest(const char *mt);
 
 /* The new layer (oci_newlayer.c), written to f: tar, or tar+gzip. */

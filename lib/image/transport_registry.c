@@ -15,30 +15,74 @@
 
 static int nomem(struct ens_err *err) { return ens_fail(err, ENS_E_NOMEM, "out of memory"); }
 
-/* "CODE: message" of a registry error body, or "HTTP n". */
-static void answer_text(const struct reg_resp *resp, char *out, size_t len)
+/* "HTTP n CODE: message" of a registry error body, or "HTTP n". */
+void oci_registry_error_text(long status, const uint8_t *body, size_t blen, char *out, size_t len)
 {
-	json_t *o = resp->body ? json_loadb((const char *)resp->body, resp->len, 0, NULL) : NULL;
+	json_t *o = body && blen ? json_loadb((const char *)body, blen, 0, NULL) : NULL;
 	json_t *e = json_array_get(json_object_get(o, "errors"), 0);
 	const char *code = json_string_value(json_object_get(e, "code"));
 	const char *msg = json_string_value(json_object_get(e, "message"));
 
 	if (code)
-		snprintf(out, len, "HTTP %ld %s%s%.200s", resp->status, code, msg ? ": " : "", msg ? msg : "");
+		snprintf(out, len, "HTTP %ld %.64s%s%.200s", status, code, msg ? ": " : "", msg ? msg : "");
 	else
-		snprintf(out, len, "HTTP %ld", resp->status);
+		snprintf(out, len, "HTTP %ld", status);
+	/* the registry's words: printable ASCII only */
+	for (char *c = out; *c; c++)
+		if (*c < ' ' || *c > '~')
+			*c = '?';
 	json_decref(o);
 }
 
+static void answer_text(const struct reg_resp *resp, char *out, size_t len)
+{
+	oci_registry_error_text(resp->status, resp->body, resp->len, out, len);
+}
+
 /* ---- source */
+
+/* The document a registry served for a tag or digest: its digest checked
+ * against a wanted one, its media type (Content-Type, else its mediaType),
+ * an index's entry for the platform; *desc the manifest descriptor to open. */
+int oci_registry_doc(struct ens_oci_image *img, const uint8_t *body, size_t len, const char *ctype,
+		     json_t **desc, struct ens_err *err)
+{
+	char mt[256], digest[ENS_OCI_DIGEST_LEN + 1];
+	json_t *doc = NULL, *d;
+	int rc = -1;
+
+	*desc = NULL;
+	if (oci_sha_buf(body, len, digest, err) || oci_parse_json(img, "manifest", body, len, &doc, err))
+		return -1;
+	if (*img->ref.digest && strcmp(digest, img->ref.digest)) {
+		ens_fail(err, ENS_E_VERIFY, "'%s': the manifest's digest is %s", img->ref.text, digest);
+		goto out;
+	}
+	snprintf(mt, sizeof mt, "%s", ctype ? ctype : "");
+	mt[strcspn(mt, "; ")] = 0;
+	if (json_is_string(json_object_get(doc, "mediaType")))
+		snprintf(mt, sizeof mt, "%s", json_string_value(json_object_get(doc, "mediaType")));
+	if (oci_mt_index(mt)) {
+		if (!(d = oci_pick(img, doc, "", true, err)))
+			goto out;
+		*desc = json_incref(d);
+	} else if (!(*desc = json_pack("{s:s, s:s, s:I}", "mediaType", mt, "digest", digest, "size", (json_int_t)len))) {
+		nomem(err);
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(doc);
+	return rc;
+}
 
 static int reg_open(struct ens_oci_image *img, struct ens_err *err)
 {
 	struct reg *r = calloc(1, sizeof *r);
 	struct reg_resp resp = { .max = OCI_MAX_JSON };
 	const char *ref = *img->ref.digest ? img->ref.digest : *img->ref.tag ? img->ref.tag : "latest";
-	char path[4700], mt[256], digest[ENS_OCI_DIGEST_LEN + 1], text[400];
-	json_t *doc = NULL, *desc = NULL, *d;
+	char path[4700], text[400];
+	json_t *desc = NULL;
 	int rc = -1;
 
 	if (!r)
@@ -52,34 +96,14 @@ static int reg_open(struct ens_oci_image *img, struct ens_err *err)
 	if (reg_request(r, "GET", path, ACCEPT_MANIFESTS, NULL, NULL, 0, &resp, err))
 		goto out;
 	if (resp.status != 200) {
-		answer_text(&resp, text, sizeof text);
+		oci_registry_error_text(resp.status, resp.body, resp.len, text, sizeof text);
 		ens_fail(err, ENS_E_FORMAT, "'%s': %s: no image '%s:%s' (%s)", img->ref.text, r->host, r->repo, ref, text);
 		goto out;
 	}
-	if (oci_sha_buf(resp.body, resp.len, digest, err) ||
-	    oci_parse_json(img, "manifest", resp.body ? resp.body : (const uint8_t *)"", resp.len, &doc, err))
+	if (oci_registry_doc(img, resp.body ? resp.body : (const uint8_t *)"", resp.len, resp.ctype, &desc, err))
 		goto out;
-	if (*img->ref.digest && strcmp(digest, img->ref.digest)) {
-		ens_fail(err, ENS_E_VERIFY, "'%s': %s: the manifest's digest is %s", img->ref.text, r->host, digest);
-		goto out;
-	}
-	snprintf(mt, sizeof mt, "%s", resp.ctype);
-	mt[strcspn(mt, "; ")] = 0;
-	if (json_is_string(json_object_get(doc, "mediaType")))
-		snprintf(mt, sizeof mt, "%s", json_string_value(json_object_get(doc, "mediaType")));
-	if (oci_mt_index(mt)) {
-		if (!(d = oci_pick(img, doc, "", true, err)))
-			goto out;
-		rc = oci_open_descriptor(img, d, err);
-		goto out;
-	}
-	if (!(desc = json_pack("{s:s, s:s, s:I}", "mediaType", mt, "digest", digest, "size", (json_int_t)resp.len))) {
-		nomem(err);
-		goto out;
-	}
 	rc = oci_open_descriptor(img, desc, err);
 out:
-	json_decref(doc);
 	json_decref(desc);
 	reg_resp_free(&resp);
 	return rc;
