@@ -395,7 +395,7 @@ static int on_401(struct reg *r, const char *www, unsigned *rounds, struct ens_e
 	if (ens_www_auth_parse(www, &ch, err))
 		return ens_err_prefix(err, "'%s': %s", r->text, r->host);
 	if (++*rounds > 2)
-		return ens_fail(err, ENS_E_KEY, "'%s': %s: access denied to '%s' (%s)", r->text, r->host, r->repo,
+		return ens_fail(err, ENS_E_KEY, "'%s': %s: access to '%s' denied (%s)", r->text, r->host, r->repo,
 				r->user ? "do these credentials have the right?" : "no credentials: --creds or an auth file");
 	if (ch.scheme == ENS_AUTH_BASIC) {
 		if (!r->user)
@@ -409,8 +409,9 @@ static int on_401(struct reg *r, const char *www, unsigned *rounds, struct ens_e
 	}
 	/* Bearer: a (new) token; one we just got that is refused means no right */
 	if (had_token && *rounds > 1)
-		return ens_fail(err, ENS_E_KEY, "'%s': %s: access to '%s' denied with the token", r->text, r->host,
-				r->repo);
+		return ens_fail(err, ENS_E_KEY, "'%s': %s: access to '%s' denied (%s)", r->text, r->host, r->repo,
+				r->user ? "the token endpoint does not grant these credentials the right"
+					: "no credentials: --creds or an auth file");
 	r->chal = ch;
 	return fetch_token(r, err);
 }

@@ -214,6 +214,37 @@ start_registry plain "$P1" || { t_done; exit 1; }
 t_eq "destination tag unchanged" "$($SKOPEO inspect --tls-verify=false docker://$R/app/prod:v2 | python3 -c 'import json,sys; print(json.load(sys.stdin)["Digest"])')" "$MAN"
 stop_all
 
+# ---- bearer tokens: the registry's auth.token with a token endpoint started here
+openssl req -x509 -newkey rsa:2048 -nodes -keyout token.key -out token.crt -days 2 -subj /CN=ensign-token >/dev/null 2>&1
+rm -f "$TMP/token.port"
+python3 "$TOP/tests/container/token_server.py" "$TMP/token.port" token.key token.crt ensign-issuer 'bob:t0ken-Pw' "$TMP/token.log" &
+PIDS="$PIDS $!"
+for _ in $(seq 100); do [ -s "$TMP/token.port" ] && break; sleep 0.1; done
+TP=$(cat "$TMP/token.port")
+P3=$(free_port)
+start_registry bearer "$P3" "$(printf 'auth:\n  token:\n    realm: http://127.0.0.1:%s/token\n    service: ensign-registry\n    issuer: ensign-issuer\n    rootcertbundle: %s/token.crt\n' "$TP" "$TMP")" ||
+	{ t_done; exit 1; }
+B=127.0.0.1:$P3
+t_run "skopeo pushes with a bearer token" 0 $SKOPEO copy --dest-tls-verify=false --dest-creds 'bob:t0ken-Pw' oci:img:latest docker://$B/app/src:v1
+: >"$TMP/token.log"
+: >"$TMP/token.log.empty-once"
+t_run "inspect with a bearer token" 0 "$ENSIGN" container inspect --tls-verify=false --creds 'bob:t0ken-Pw' docker://$B/app/src:v1
+t_eq "token refreshed on 401 once, then reused" "$(cat "$TMP/token.log")" "user repository:app/src:pull
+user repository:app/src:pull"
+: >"$TMP/token.log"
+: >"$TMP/token.log.empty-once"
+t_run "sign with bearer tokens (push scope, mount from the source)" 0 "$ENSIGN" container sign --tls-verify=false --creds 'bob:t0ken-Pw' \
+	docker://$B/app/src:v1 docker://$B/app/prod:v1 --key "$KEY" --memory-model all --date $D
+t_eq "one token per connection (+1 refresh)" "$(sort "$TMP/token.log" | uniq -c | sed 's/^ *//')" "1 user repository:app/prod:pull,push repository:app/src:pull
+2 user repository:app/src:pull"
+t_eq "blob mounted with the token's scopes" "$(grep -c '^uploaded [0-9]* bytes, 1 blobs mounted, 0 already there' "$TMP/out")" 1
+t_run "skopeo reads it with a token" 0 $SKOPEO inspect --tls-verify=false --creds 'bob:t0ken-Pw' docker://$B/app/prod:v1
+t_eq "labels (bearer)" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Labels"]["org.ensign.mrsigner"])' "$TMP/out")" "$MRSIGNER"
+t_err "bearer: wrong password" 1 "authentication failed \\(the token endpoint refused the credentials\\)" "$ENSIGN" container inspect --tls-verify=false --creds 'bob:Wr0ngPw' docker://$B/app/src:v1
+t_eq "bearer: password never printed" "$(grep -c 'Wr0ngPw' "$TMP/err")" 0
+t_err "bearer: anonymous has no access" 1 "access to 'app/src' denied \\(no credentials: --creds or an auth file\\)" "$ENSIGN" container inspect --tls-verify=false docker://$B/app/src:v1
+stop_all
+
 # ---- TLS with a test CA, htpasswd basic auth
 openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 -subj /CN=ensign-test-ca >/dev/null 2>&1
 openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr -subj /CN=127.0.0.1 >/dev/null 2>&1
