@@ -557,14 +557,20 @@ static size_t stream_cb(char *p, size_t size, size_t n, void *data)
 			s->paused = true;
 			return CURL_WRITEFUNC_PAUSE;
 		}
-		memmove(s->buf, s->buf + s->off, s->len - s->off);
-		s->len -= s->off;
-		s->off = 0;
+		if (s->off) {
+			memmove(s->buf, s->buf + s->off, s->len - s->off);
+			s->len -= s->off;
+			s->off = 0;
+		}
 		if (s->len + len > s->cap) {
-			if (!(nb = realloc(s->buf, s->len + len)))
+			size_t cap = s->cap * 2 > 65536 ? s->cap * 2 : 65536;
+
+			if (cap < s->len + len)
+				cap = s->len + len;
+			if (!(nb = realloc(s->buf, cap)))
 				return 0;
 			s->buf = nb;
-			s->cap = s->len + len;
+			s->cap = cap;
 		}
 	}
 	memcpy(s->buf + s->len, p, len);
