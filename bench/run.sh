@@ -59,3 +59,5 @@ if command -v valgrind >/dev/null 2>&1; then
 	done
 	echo "| total                  | $(printf '%12d' "$total") Ir |"
 fi
+echo "== 5. Registry to registry (issue 15): bench/registry.sh"
+sh bench/registry.sh "$BUILD"
