@@ -33,13 +33,23 @@ static const char usage_sign[] =
 
 /* ---- transport options (shared with enclaveos-signer) */
 
+/* "pull layer sha256:0123456789ab  12.0 / 100.0 MiB", rewritten in place
+ * at most once per MiB, and a newline at the end of each blob. */
 static void progress(void *ctx, const char *what, uint64_t bytes, uint64_t total, bool done)
 {
+	static uint64_t last = UINT64_MAX;
+	const char *d = strstr(what, "sha256:");
+	char name[128];
+
+	if (!done && last != UINT64_MAX && bytes >= last && bytes - last < (1u << 20))
+		return;
+	last = done ? UINT64_MAX : bytes;
+	snprintf(name, sizeof name, "%s%.*s%.12s", strncmp(what, "push ", 5) ? "pull " : "",
+		 d ? (int)(d - what) + 7 : (int)strlen(what), what, d ? d + 7 : "");
 	if (total != UINT64_MAX && total)
-		fprintf(stderr, "\r%.60s %6.1f / %.1f MiB%s", what, bytes / 1048576.0, total / 1048576.0,
-			done ? "\n" : "");
+		fprintf(stderr, "\r%s %6.1f / %.1f MiB%s", name, bytes / 1048576.0, total / 1048576.0, done ? "\n" : "");
 	else
-		fprintf(stderr, "\r%.60s %6.1f MiB%s", what, bytes / 1048576.0, done ? "\n" : "");
+		fprintf(stderr, "\r%s %6.1f MiB%s", name, bytes / 1048576.0, done ? "\n" : "");
 }
 
 void cli_image_opts_init(struct cli_image_opts *o)

@@ -272,8 +272,12 @@ static int flush(struct oci_dest *d, bool last, struct ens_err *err)
 	p->len = 0;
 	if (!last && *resp.location)
 		snprintf(p->location, sizeof p->location, "%s", resp.location);
-	if (o->progress)
-		o->progress(o->progress_ctx, p->digest, p->sent, p->size, last);
+	if (o->progress) {
+		char what[100];
+
+		snprintf(what, sizeof what, "push %s", p->digest);
+		o->progress(o->progress_ctx, what, p->sent, p->size, last);
+	}
 	rc = 0;
 out:
 	reg_resp_free(&resp);

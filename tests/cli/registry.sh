@@ -206,6 +206,23 @@ start_proxy flaky 2 "$P1"
 t_run "429 twice, then success" 0 "$ENSIGN" container inspect --tls-verify=false --retry-times 3 docker://127.0.0.1:$PROXY_PORT/app/src:v1
 start_proxy flaky 5 "$P1"
 t_err "429 beyond --retry-times" 1 "HTTP 429 after 1 retries" "$ENSIGN" container inspect --tls-verify=false --retry-times 1 docker://127.0.0.1:$PROXY_PORT/app/src:v1
+LAYER1=$(python3 -c 'import json,sys,urllib.request
+q=urllib.request.Request("http://%s/v2/app/src/manifests/v1" % sys.argv[1], headers={"Accept": "application/vnd.oci.image.manifest.v1+json"})
+print(json.loads(urllib.request.urlopen(q).read())["layers"][0]["digest"][7:])' "$R")
+# progress: on a terminal only (script(1) gives one), never with --quiet
+if command -v script >/dev/null; then
+	script -qec "\"$ENSIGN\" container inspect --tls-verify=false docker://$R/app/src:v1" /dev/null >tty.out 2>&1
+	t_eq "progress on a terminal: one line per blob (config, layer)" "$(tr '\r' '\n' <tty.out | grep -E '^pull (config|layer) sha256:[0-9a-f]{12} +[0-9.]+ / [0-9.]+ MiB$' | sed 's/ .*//' | sort -u | wc -l)" 1
+	t_eq "progress names the layer and ends at its size" "$(tr '\r' '\n' <tty.out | grep "^pull layer sha256:${LAYER1%"${LAYER1#????????????}"} " | awk '$4 == $6 && $4 > 0' | wc -l)" 1
+	script -qec "\"$ENSIGN\" container inspect --quiet --tls-verify=false docker://$R/app/src:v1" /dev/null >tty.out 2>&1
+	t_eq "--quiet: no progress" "$(grep -c 'MiB' tty.out)" 0
+	t_run "not a terminal: no progress" 0 "$ENSIGN" container inspect --tls-verify=false docker://$R/app/src:v1
+	t_eq "not a terminal: stderr has no progress" "$(grep -c 'MiB' "$TMP/err")" 0
+fi
+start_proxy reset "" "$P1"
+t_run "connection dropped mid-blob: resumed with Range" 0 "$ENSIGN" container inspect --tls-verify=false docker://127.0.0.1:$PROXY_PORT/app/src:v1
+t_eq "the proxy did drop it" "$(grep -c '^reset after' "$TMP/proxy.port.resets")" 1
+t_eq "and the enclave was found" "$(awk '$1=="sgx1"{print $3}' "$TMP/out")" "$S1"
 # the registry dies while the new layer is uploaded: the tag stays where it was
 start_proxy kill "$PLAIN_PID" "$P1"
 t_err "registry dies mid-push" 1 "127.0.0.1:$PROXY_PORT: PUT /v2/app/prod/blobs/uploads/[0-9a-f-]+: HTTP 502 after 1 retries" "$ENSIGN" container sign --tls-verify=false --retry-times 1 \

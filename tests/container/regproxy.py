@@ -6,6 +6,8 @@ usage: regproxy.py PORTFILE UPSTREAM_PORT MODE [ARG]
   flaky N        the first N requests for a manifest answered 429, then forwarded
   kill PID       the first blob upload that ends (PUT ?digest=) kills PID (the
                  registry) before it is forwarded: the registry dies mid-push
+  reset          the first GET of a whole blob larger than 64 KiB sends half of
+                 it, then drops the connection (the client resumes with Range)
 Everything else is forwarded as is. The chosen port is written to PORTFILE.
 """
 import http.client
@@ -17,7 +19,7 @@ import sys
 
 portfile, upstream, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 arg = sys.argv[4] if len(sys.argv) > 4 else None
-state = {"flaky": int(arg) if mode == "flaky" else 0}
+state = {"flaky": int(arg) if mode == "flaky" else 0, "reset": mode == "reset"}
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -54,6 +56,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         if mode == "corrupt" and self.command == "GET" and "/blobs/sha256:" in self.path and len(data) > 100:
             data = data[:100] + bytes([data[100] ^ 1]) + data[101:]
+        if (state["reset"] and self.command == "GET" and "/blobs/sha256:" in self.path and r.status == 200
+                and len(data) > 65536):
+            state["reset"] = False
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[:len(data) // 2])
+            self.wfile.flush()
+            self.connection.shutdown(2)
+            self.close_connection = True
+            with open(portfile + ".resets", "a") as f:
+                f.write("reset after %d of %d bytes\n" % (len(data) // 2, len(data)))
+            return
         self.send_response(r.status)
         for k, v in r.getheaders():
             if k.lower() in ("content-length", "connection", "transfer-encoding"):
