@@ -31,6 +31,29 @@ static const char usage_sign[] =
 	"            [--production] [--memory-model sgx1|sgx2|all] [--date YYYY-MM-DD]\n"
 	"            [--compression gzip|none] [--sign-command CMD]\n" USAGE_TRANSPORT;
 
+/* The argument getopt choked on: inside a cluster of short options ("-key"
+ * read as -k -e -y) optind has not moved on, so argv[optind - 1] would be
+ * the argument before it. */
+static const char *bad_arg(int argc, char **argv, int before)
+{
+	(void)before;
+	if (optopt && optind < argc && argv[optind][0] == '-' && argv[optind][1] != '-' &&
+	    strchr(argv[optind] + 1, optopt))
+		return argv[optind];
+	return argv[optind - 1];
+}
+
+static const char *hint(const char *arg)
+{
+	static char buf[160];
+
+	if (arg[0] != '-' || arg[1] == '-' || !arg[1] || !arg[2])
+		return "";
+	snprintf(buf, sizeof buf, " (long options take two dashes: -%.60s%s)", arg,
+		 !strcmp(arg, "-key") ? "; the command name enclaveos-signer takes -key" : "");
+	return buf;
+}
+
 /* ---- transport options (shared with enclaveos-signer) */
 
 /* "pull layer sha256:0123456789ab  12.0 / 100.0 MiB", rewritten in place
@@ -235,12 +258,12 @@ static int cmd_inspect(int argc, char **argv)
 	json_t *report, *list;
 	bool json = false;
 	size_t n;
-	int c, rc = 0;
+	int c, rc = 0, before;
 
 	optind = 0;
 	opterr = 0;
 	cli_image_opts_init(&io);
-	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+	while ((before = optind ? optind : 1, c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
 		if (cli_image_opt(c, optarg, &io, usage_inspect, &rc)) {
 			if (rc)
 				return rc;
@@ -250,7 +273,8 @@ static int cmd_inspect(int argc, char **argv)
 			printf("usage: %s\n", usage_inspect);
 			return 0;
 		} else
-			return cli_usage_error(usage_inspect, "unknown option '%s'", argv[optind - 1]);
+			return cli_usage_error(usage_inspect, "unknown option '%s'%s", bad_arg(argc, argv, before),
+					       hint(bad_arg(argc, argv, before)));
 	}
 	if (optind != argc - 1)
 		return cli_usage_error(usage_inspect, optind < argc ? "one image reference expected"
@@ -316,14 +340,14 @@ static int parse_sign(int argc, char **argv, struct sign_opts *o)
 	};
 	struct ens_err err = { 0 };
 	uint64_t v;
-	int c, rc = 0;
+	int c, rc = 0, before;
 
 	memset(o, 0, sizeof *o);
 	o->app.xfrm = ENS_APP_DEFAULT_XFRM;
 	cli_image_opts_init(&o->io);
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+	while ((before = optind ? optind : 1, c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
 		if (cli_sign_opt(c, optarg, &o->app.sign))
 			continue;
 		if (cli_image_opt(c, optarg, &o->io, usage_sign, &rc)) {
@@ -371,7 +395,8 @@ static int parse_sign(int argc, char **argv, struct sign_opts *o)
 			printf("usage: %s\n", usage_sign);
 			return -1;
 		default:
-			return cli_usage_error(usage_sign, "unknown or incomplete option '%s'", argv[optind - 1]);
+			return cli_usage_error(usage_sign, "unknown or incomplete option '%s'%s", bad_arg(argc, argv, before),
+					       hint(bad_arg(argc, argv, before)));
 		}
 	}
 	if (argc - optind != 2)

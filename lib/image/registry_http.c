@@ -416,6 +416,15 @@ static int on_401(struct reg *r, const char *www, unsigned *rounds, struct ens_e
 	return fetch_token(r, err);
 }
 
+/* Credentials and tokens go only to the registry itself: an upload
+ * Location may name another host. */
+static bool same_origin(const struct reg *r, const char *url)
+{
+	size_t n = strlen(r->base);
+
+	return !strncmp(url, r->base, n) && (url[n] == '/' || url[n] == '?' || !url[n]);
+}
+
 /* A URL without scheme and host, for messages (an upload URL's query is
  * the registry's state: the caller cuts it). */
 static const char *short_path(const char *url)
@@ -444,7 +453,7 @@ int reg_request(struct reg *r, const char *method, const char *path, const char 
 		char h[600];
 
 		resp_reset(resp);
-		if (easy_new(r, &e, url, true, err))
+		if (easy_new(r, &e, url, same_origin(r, url), err))
 			return -1;
 		if (accept) {
 			snprintf(h, sizeof h, "Accept: %s", accept);
@@ -595,7 +604,7 @@ static int transfer_start(struct reg_stream *s, const char *accept, struct ens_e
 	s->off = s->len = 0;
 	s->done = s->ok = s->paused = false;
 	s->start = s->delivered;
-	if (easy_new(s->r, &s->e, s->url, true, err))
+	if (easy_new(s->r, &s->e, s->url, same_origin(s->r, s->url), err))
 		return -1;
 	if (accept) {
 		snprintf(h, sizeof h, "Accept: %s", accept);

@@ -154,6 +154,8 @@ t_err "eos: bad memory model" 2 "^enclaveos-signer: --memory-model: 'sgx3'" "$EO
 t_err "eos: --container with one reference" 2 "^enclaveos-signer: --container needs SRC and DST" "$EOS" --container $R/app/src:v1
 t_err "eos: unknown argument named" 2 "^enclaveos-signer: unknown argument '--bogus'" "$EOS" --container $R/app/src:v1 $R/app/x:v1 --bogus
 t_err "eos: stray argument named" 2 "^enclaveos-signer: unexpected argument 'extra'" "$EOS" --container $R/app/src:v1 $R/app/x:v1 extra
+t_err "ensign container sign: -key is named, not DST" 2 "^ensign: unknown or incomplete option '-key' \\(long options take two dashes: --key" \
+	"$ENSIGN" container sign docker://$R/app/src:v1 docker://$R/app/x:v1 -key "$KEY"
 t_err "eos: no --container" 2 "no --container SRC DST" "$EOS" -key "$KEY"
 t_run "eos: -h" 0 "$EOS" -h
 t_eq "eos: -h prints the usage" "$(grep -c '^usage: enclaveos-signer --container SRC DST' "$TMP/out")" 1
