@@ -281,6 +281,9 @@ static int curl_fail(const struct reg *r, const struct easy *e, CURLcode c, stru
 	if (c == CURLE_PEER_FAILED_VERIFICATION || c == CURLE_SSL_CACERT_BADFILE)
 		return ens_fail(err, ENS_E_VERIFY, "'%s': %s: the registry's TLS certificate is not trusted (%s);"
 				" --cert-dir DIR adds a CA, --tls-verify=false turns the check off", r->text, r->host, msg);
+	if (c == CURLE_SSL_CONNECT_ERROR && r->opts->tls_verify)
+		return ens_fail(err, ENS_E_IO, "'%s': %s: no TLS connection (%s); a registry that talks plain HTTP"
+				" needs --tls-verify=false", r->text, r->host, msg);
 	return ens_fail(err, ENS_E_IO, "'%s': %s: %s", r->text, r->host, msg);
 }
 
