@@ -248,7 +248,7 @@ static int from_file(const char *path, const char *host, bool must_exist, char *
 			break;
 		}
 		/* EVP_DecodeBlock counts the padding as zero bytes */
-		while (al && a[--al] == '=' && dl > 0)
+		for (size_t k = al; k && a[k - 1] == '=' && dl > 0; k--)
 			dl--;
 		rc = split_creds((const char *)dec, (size_t)dl, user, pass, err) ? -1 : 1;
 		if (rc < 0)

@@ -271,6 +271,9 @@ printf 'subjectAltName=IP:127.0.0.1\n' >san.ext
 openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out srv.crt -days 2 -extfile san.ext >/dev/null 2>&1
 mkdir -p certs && cp ca.crt certs/ca.crt
 htpasswd -Bbn alice 's3cret-Pw' >htpasswd 2>/dev/null
+# user:password of 8 and 7 bytes: base64 with one and two '=' of padding
+htpasswd -Bbn carol 'pw:x' >>htpasswd 2>/dev/null
+htpasswd -Bbn dave pw1 >>htpasswd 2>/dev/null
 P2=$(free_port)
 start_registry tls "$P2" "$(printf '  tls:\n    certificate: %s/srv.crt\n    key: %s/srv.key\nauth:\n  htpasswd:\n    realm: ensign-test\n    path: %s/htpasswd\n' "$TMP" "$TMP" "$TMP")" https ||
 	{ t_done; exit 1; }
@@ -284,6 +287,10 @@ t_run "--creds" 0 "$ENSIGN" container inspect --cert-dir certs --creds 'alice:s3
 AUTH=$(printf 'alice:s3cret-Pw' | base64)
 printf '{"auths": {"%s": {"auth": "%s"}}}' "$T" "$AUTH" >auth.json
 t_run "--authfile" 0 "$ENSIGN" container inspect --cert-dir certs --authfile auth.json docker://$T/app/src:v1
+for u in 'carol:pw:x' 'dave:pw1'; do
+	printf '{"auths": {"https://%s": {"auth": "%s"}}}' "$T" "$(printf '%s' "$u" | base64)" >pad.json
+	t_run "--authfile, base64 with padding (${u%%:*}), https:// key" 0 "$ENSIGN" container inspect --cert-dir certs --authfile pad.json docker://$T/app/src:v1
+done
 t_run "REGISTRY_AUTH_FILE" 0 env REGISTRY_AUTH_FILE="$TMP/auth.json" "$ENSIGN" container inspect --cert-dir certs docker://$T/app/src:v1
 mkdir -p "$XDG_RUNTIME_DIR/containers" && cp auth.json "$XDG_RUNTIME_DIR/containers/auth.json"
 t_run "\${XDG_RUNTIME_DIR}/containers/auth.json" 0 "$ENSIGN" container inspect --cert-dir certs docker://$T/app/src:v1
