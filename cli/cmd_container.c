@@ -29,7 +29,7 @@ static const char usage_inspect[] = "ensign container inspect REF [--json]\n" US
 static const char usage_sign[] =
 	"ensign container sign SRC DST [--key KEY|pkcs11:URI] [--isvsvn N] [--isvprodid N]\n"
 	"            [--production] [--memory-model sgx1|sgx2|all] [--date YYYY-MM-DD]\n"
-	"            [--compression gzip|none] [--sign-command CMD]\n" USAGE_TRANSPORT;
+	"            [--compression gzip|none] [--sign-command CMD] [--all-platforms]\n" USAGE_TRANSPORT;
 
 /* The argument getopt choked on: inside a cluster of short options ("-key"
  * read as -k -e -y) optind has not moved on, so argv[optind - 1] would be
@@ -307,7 +307,7 @@ static int cmd_inspect(int argc, char **argv)
 
 /* ---- sign */
 
-enum { O_ISVSVN = CLI_OPT_SIGN_END_ + 1, O_ISVPRODID, O_MODEL, O_DATE, O_COMPRESSION };
+enum { O_ISVSVN = CLI_OPT_SIGN_END_ + 1, O_ISVPRODID, O_MODEL, O_DATE, O_COMPRESSION, O_ALL_PLATFORMS };
 
 struct sign_opts {
 	struct cli_app_opts app;	/* isvsvn/isvprodid/xfrm/sign as cli_app_fields wants them */
@@ -315,6 +315,7 @@ struct sign_opts {
 	enum ens_oci_compression compression;
 	const char *src, *dst;
 	struct cli_image_opts io;
+	bool all_platforms;
 };
 
 struct signed_file {
@@ -333,6 +334,7 @@ static int parse_sign(int argc, char **argv, struct sign_opts *o)
 		{ "memory-model", required_argument, 0, O_MODEL },
 		{ "date", required_argument, 0, O_DATE },
 		{ "compression", required_argument, 0, O_COMPRESSION },
+		{ "all-platforms", no_argument, 0, O_ALL_PLATFORMS },
 		{ "help", no_argument, 0, 'h' },
 		CLI_SIGN_LONGOPTS,
 		CLI_IMAGE_LONGOPTS,
@@ -383,6 +385,7 @@ static int parse_sign(int argc, char **argv, struct sign_opts *o)
 			o->app.models_given = true;
 			break;
 		case O_DATE: o->app.date = optarg; break;
+		case O_ALL_PLATFORMS: o->all_platforms = true; break;
 		case O_COMPRESSION:
 			if (!strcmp(optarg, "gzip"))
 				o->compression = ENS_OCI_GZIP;
@@ -567,9 +570,8 @@ static int same_place(const struct ens_oci_ref *a, const struct ens_oci_ref *b)
 	return !stat(a->path, &sa) && !stat(b->path, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-static int cmd_sign_image(int argc, char **argv)
+static int sign_image(struct sign_opts *po, const char *src, const char *dst, char *digest_out)
 {
-	struct sign_opts o;
 	struct ens_err err = { 0 };
 	struct ens_oci_ref src_ref, dst_ref;
 	struct ens_oci_image img;
@@ -583,17 +585,15 @@ static int cmd_sign_image(int argc, char **argv)
 	uint32_t date;
 	size_t n = 0;
 	bool oom1, oom2;
-	int r = parse_sign(argc, argv, &o), rc = 1;
+	int rc = 1;
 
-	if (r)
-		return r < 0 ? 0 : r;
-	if (ens_oci_ref_parse(o.src, &src_ref, &err) || ens_oci_ref_parse(o.dst, &dst_ref, &err))
+	if (ens_oci_ref_parse(src, &src_ref, &err) || ens_oci_ref_parse(dst, &dst_ref, &err))
 		return cli_error(&err), EXIT_USAGE;
 	if (same_place(&src_ref, &dst_ref))
-		return cli_usage_error(usage_sign, "DST '%s' is the source: write a new image", o.dst);
-	if (ens_date_resolve(o.app.date, &date, &err))
+		return cli_usage_error(usage_sign, "DST '%s' is the source: write a new image", dst);
+	if (ens_date_resolve(po->app.date, &date, &err))
 		return cli_error(&err);
-	if (load(o.src, &o.io.img, &img, &files, &n, &err))
+	if (load(src, &po->io.img, &img, &files, &n, &err))
 		return cli_error(&err);
 	if (!(sf = calloc(n, sizeof *sf)) || !(adds = calloc(n, sizeof *adds))) {
 		ens_fail(&err, ENS_E_NOMEM, "out of memory");
@@ -602,7 +602,7 @@ static int cmd_sign_image(int argc, char **argv)
 	if (work_dir(&dst_ref, workdir, sizeof workdir, &err))
 		goto out;
 	for (size_t i = 0; i < n; i++) {
-		if (sign_one(&img, &files[i], &o, date, workdir, i, &sf[i], &err))
+		if (sign_one(&img, &files[i], po, date, workdir, i, &sf[i], &err))
 			goto out;
 		adds[i] = sf[i].add;
 	}
@@ -619,12 +619,12 @@ static int cmd_sign_image(int argc, char **argv)
 	ens_date_format(date, datebuf, sizeof datebuf);
 	snprintf(created, sizeof created, "%sT00:00:00Z", datebuf);
 	snprintf(created_by, sizeof created_by, "ensign container sign --memory-model %s%s",
-		 o.app.models == ENS_MM_ALL ? "all" : ens_mm_name((enum ens_mm)o.app.models),
-		 o.app.sign.production ? " --production" : "");
+		 po->app.models == ENS_MM_ALL ? "all" : ens_mm_name((enum ens_mm)po->app.models),
+		 po->app.sign.production ? " --production" : "");
 	snprintf(comment, sizeof comment, "re-signed %zu enclave%s, MRSIGNER %s", n, n == 1 ? "" : "s", signer);
 	ed = (struct ens_oci_edit){ .files = adds, .nfiles = n, .labels = labels, .nlabels = 3, .created = created,
-				    .created_by = created_by, .comment = comment, .compression = o.compression };
-	if (ens_image_write(&img, &ed, o.dst, &o.io.img, digest, &err))
+				    .created_by = created_by, .comment = comment, .compression = po->compression };
+	if (ens_image_write(&img, &ed, dst, &po->io.img, digest, &err))
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		for (int m = 0; m < 2; m++)
@@ -633,10 +633,12 @@ static int cmd_sign_image(int argc, char **argv)
 				printf("/%s %s %s\n", files[i].path, model_name(m), hex);
 			}
 	printf("mrsigner %s\n%s %s\nwrote %s\n", signer, dst_ref.transport != ENS_OCI_DOCKER_ARCHIVE ? "manifest" : "config",
-	       digest, o.dst);
+	       digest, dst);
 	if (dst_ref.transport == ENS_OCI_REGISTRY)
 		printf("uploaded %llu bytes, %u blobs mounted, %u already there\n",
-		       (unsigned long long)o.io.img.bytes_uploaded, o.io.img.blobs_mounted, o.io.img.blobs_skipped);
+		       (unsigned long long)po->io.img.bytes_uploaded, po->io.img.blobs_mounted, po->io.img.blobs_skipped);
+	if (digest_out)
+		strcpy(digest_out, digest);
 	rc = 0;
 out:
 	remove_work(workdir, sf, sf ? n : 0);
@@ -646,6 +648,94 @@ out:
 	ens_oci_files_free(files, n);
 	ens_oci_close(&img);
 	return rc ? cli_error(&err) : 0;
+}
+
+/* --all-platforms: each entry of the source index re-signed and pushed by
+ * digest, then a new index (the source's, entries replaced) under the tag. */
+static int sign_all_platforms(struct sign_opts *o)
+{
+	struct ens_err err = { 0 };
+	struct ens_oci_ref src_ref, dst_ref;
+	char *text = NULL, *out = NULL, mt[128], digest[ENS_OCI_DIGEST_LEN + 1], ref[4700];
+	size_t len, i;
+	json_t *index = NULL, *list = NULL, *e, *keep;
+	int rc = 1;
+
+	if (ens_oci_ref_parse(o->src, &src_ref, &err) || ens_oci_ref_parse(o->dst, &dst_ref, &err))
+		return cli_error(&err), EXIT_USAGE;
+	if (src_ref.transport != ENS_OCI_REGISTRY || dst_ref.transport != ENS_OCI_REGISTRY || *dst_ref.digest)
+		return cli_usage_error(usage_sign, "--all-platforms: SRC and DST must be docker:// references, DST a tag");
+	if (ens_image_registry_get_index(o->src, &o->io.img, &text, &len, mt, sizeof mt, &err))
+		return cli_error(&err);
+	index = json_loadb(text, len, 0, NULL);
+	list = json_incref(json_object_get(index, "manifests"));	/* kept: the index gets a new list */
+	if (!json_is_array(list) || !(keep = json_array()) || json_object_set_new(index, "manifests", keep)) {
+		ens_fail(&err, ENS_E_FORMAT, "'%s': the image index lists no manifests", o->src);
+		goto fail;
+	}
+	json_array_foreach(list, i, e) {
+		json_t *p = json_object_get(e, "platform");
+		const char *os = json_string_value(json_object_get(p, "os"));
+		const char *arch = json_string_value(json_object_get(p, "architecture"));
+		const char *d = json_string_value(json_object_get(e, "digest"));
+		json_t *ne;
+
+		if (!d || !os || !arch || !strcmp(os, "unknown")) {
+			/* attestations and the like: no image to re-sign */
+			cli_note("'%s': index entry %zu (%s/%s) is not an image: left out of the new index", o->src, i + 1,
+				 os ? os : "?", arch ? arch : "?");
+			continue;
+		}
+		snprintf(ref, sizeof ref, "docker://%s/%s@%s", src_ref.host, src_ref.path, d);
+		printf("platform %s/%s\n", os, arch);
+		o->io.img.manifest_by_digest = true;
+		if (sign_image(o, ref, o->dst, digest)) {
+			rc = 1;
+			goto out;
+		}
+		if (!(ne = json_deep_copy(e)) || json_object_set_new(ne, "digest", json_string(digest)) ||
+		    json_object_set_new(ne, "size", json_integer((json_int_t)o->io.img.manifest_size)) ||
+		    json_object_set_new(ne, "mediaType", json_string(o->io.img.manifest_mt)) ||
+		    json_array_append_new(keep, ne)) {
+			ens_fail(&err, ENS_E_NOMEM, "out of memory");
+			goto fail;
+		}
+	}
+	o->io.img.manifest_by_digest = false;
+	if (!json_array_size(keep)) {
+		ens_fail(&err, ENS_E_FORMAT, "'%s': no image in the index", o->src);
+		goto fail;
+	}
+	if (!(out = json_dumps(index, JSON_COMPACT))) {
+		ens_fail(&err, ENS_E_NOMEM, "out of memory");
+		goto fail;
+	}
+	if (ens_image_registry_put_index(o->dst, *dst_ref.tag ? dst_ref.tag : *src_ref.tag ? src_ref.tag : "latest",
+					 &o->io.img, mt, out, strlen(out), digest, &err))
+		goto fail;
+	printf("index %s\nwrote %s\n", digest, o->dst);
+	rc = 0;
+	goto out;
+fail:
+	rc = cli_error(&err);
+out:
+	json_decref(list);
+	json_decref(index);
+	free(text);
+	free(out);
+	return rc;
+}
+
+static int cmd_sign_image(int argc, char **argv)
+{
+	struct sign_opts o;
+	int r = parse_sign(argc, argv, &o);
+
+	if (r)
+		return r < 0 ? 0 : r;
+	if (o.all_platforms)
+		return sign_all_platforms(&o);
+	return sign_image(&o, o.src, o.dst, NULL);
 }
 
 int cmd_container(int argc, char **argv)

@@ -29,6 +29,11 @@ struct ens_image_opts {
 	/* registry stats, filled by the transport (for tests and the bench) */
 	uint64_t bytes_uploaded;	/* request bodies of blob uploads and manifests */
 	unsigned blobs_mounted, blobs_skipped;
+	/* docker:// destination: put the manifest under its digest, not a tag
+	 * (the entries of an index); the last manifest written, for the index */
+	bool manifest_by_digest;
+	uint64_t manifest_size;
+	char manifest_mt[128];
 };
 void ens_image_opts_default(struct ens_image_opts *o);
 
@@ -37,6 +42,14 @@ int ens_image_open(struct ens_oci_image *img, const char *ref, struct ens_image_
 /* As ens_oci_write, with the options. */
 int ens_image_write(const struct ens_oci_image *src, const struct ens_oci_edit *edit, const char *dst,
 		    struct ens_image_opts *opts, char digest[ENS_OCI_DIGEST_LEN + 1], struct ens_err *err);
+
+/* --all-platforms (docker:// only): the image index or manifest list a tag
+ * names (its digest checked when the reference has one), as served; and a
+ * new index put under a tag of DST's repository ('digest' receives its). */
+int ens_image_registry_get_index(const char *ref, struct ens_image_opts *opts, char **text, size_t *len, char *mt,
+				 size_t mtlen, struct ens_err *err);
+int ens_image_registry_put_index(const char *dst, const char *tag, struct ens_image_opts *opts, const char *mt,
+				 const char *text, size_t len, char digest[ENS_OCI_DIGEST_LEN + 1], struct ens_err *err);
 
 /* The registry's WWW-Authenticate header, parsed (RFC 7235 challenges;
  * the first Bearer or Basic one). Exposed for the fuzz target and tests. */

@@ -109,6 +109,88 @@ out:
 	return rc;
 }
 
+int ens_image_registry_get_index(const char *ref, struct ens_image_opts *opts, char **text, size_t *len, char *mt,
+				 size_t mtlen, struct ens_err *err)
+{
+	static struct ens_oci_ref rf;
+	struct reg r;
+	struct reg_resp resp = { .max = OCI_MAX_JSON };
+	char path[4700], msg[400], digest[ENS_OCI_DIGEST_LEN + 1];
+	json_t *doc = NULL;
+	const char *tag;
+	int rc = -1;
+
+	*text = NULL;
+	if (ens_oci_ref_parse(ref, &rf, err))
+		return -1;
+	if (rf.transport != ENS_OCI_REGISTRY)
+		return ens_fail(err, ENS_E_USAGE, "'%s': not a docker:// reference", ref);
+	tag = *rf.digest ? rf.digest : *rf.tag ? rf.tag : "latest";
+	if (reg_init(&r, &rf, opts, false, NULL, err))
+		return -1;
+	snprintf(path, sizeof path, "/v2/%s/manifests/%s", r.repo, tag);
+	if (reg_request(&r, "GET", path, ACCEPT_MANIFESTS, NULL, NULL, 0, &resp, err))
+		goto out;
+	if (resp.status != 200) {
+		answer_text(&resp, msg, sizeof msg);
+		ens_fail(err, ENS_E_FORMAT, "'%s': %s: no image '%s:%s' (%s)", ref, r.host, r.repo, tag, msg);
+		goto out;
+	}
+	if (oci_sha_buf(resp.body, resp.len, digest, err))
+		goto out;
+	if (*rf.digest && strcmp(digest, rf.digest)) {
+		ens_fail(err, ENS_E_VERIFY, "'%s': the index's digest is %s", ref, digest);
+		goto out;
+	}
+	doc = resp.body ? json_loadb((const char *)resp.body, resp.len, 0, NULL) : NULL;
+	snprintf(mt, mtlen, "%s", json_is_string(json_object_get(doc, "mediaType")) ?
+		 json_string_value(json_object_get(doc, "mediaType")) : resp.ctype);
+	mt[strcspn(mt, "; ")] = 0;
+	if (!json_is_object(doc) || !oci_mt_index(mt)) {
+		ens_fail(err, ENS_E_USAGE, "'%s': not an image index or manifest list (media type '%s'): drop"
+			 " --all-platforms", ref, mt);
+		goto out;
+	}
+	*text = (char *)resp.body;
+	*len = resp.len;
+	resp.body = NULL;
+	rc = 0;
+out:
+	json_decref(doc);
+	reg_resp_free(&resp);
+	reg_free(&r);
+	return rc;
+}
+
+int ens_image_registry_put_index(const char *dst, const char *tag, struct ens_image_opts *opts, const char *mt,
+				 const char *text, size_t len, char digest[ENS_OCI_DIGEST_LEN + 1], struct ens_err *err)
+{
+	static struct ens_oci_ref rf;
+	struct reg r;
+	struct reg_resp resp = { .max = 1u << 16 };
+	char path[4700], msg[400];
+	int rc = -1;
+
+	if (ens_oci_ref_parse(dst, &rf, err) || oci_sha_buf(text, len, digest, err))
+		return -1;
+	if (reg_init(&r, &rf, opts, true, NULL, err))
+		return -1;
+	snprintf(path, sizeof path, "/v2/%s/manifests/%s", r.repo, tag);
+	if (reg_request(&r, "PUT", path, NULL, mt, text, len, &resp, err))
+		goto out;
+	if (resp.status != 201) {
+		answer_text(&resp, msg, sizeof msg);
+		ens_fail(err, ENS_E_IO, "'%s': %s: the index was refused (%s)", dst, r.host, msg);
+		goto out;
+	}
+	opts->bytes_uploaded += len;
+	rc = 0;
+out:
+	reg_resp_free(&resp);
+	reg_free(&r);
+	return rc;
+}
+
 static void reg_close(struct ens_oci_image *img)
 {
 	if (img->priv) {
@@ -315,7 +397,7 @@ static int reg_put_manifest(struct oci_dest *d, const char *mt, const char *text
 	char path[4700], msg[400];
 	int rc = -1;
 
-	snprintf(path, sizeof path, "/v2/%s/manifests/%s", p->r.repo, p->tag);
+	snprintf(path, sizeof path, "/v2/%s/manifests/%s", p->r.repo, d->opts->manifest_by_digest ? digest : p->tag);
 	if (reg_request(&p->r, "PUT", path, NULL, mt, text, len, &resp, err))
 		goto out;
 	if (resp.status != 201) {
@@ -329,6 +411,8 @@ static int reg_put_manifest(struct oci_dest *d, const char *mt, const char *text
 		goto out;
 	}
 	d->opts->bytes_uploaded += len;
+	d->opts->manifest_size = len;
+	snprintf(d->opts->manifest_mt, sizeof d->opts->manifest_mt, "%s", mt);
 	strcpy(out, digest);
 	rc = 0;
 out:

@@ -195,6 +195,21 @@ t_eq "index picks amd64" "$(awk '$1=="manifest"{print $2}' "$TMP/out")" "$($SKOP
 t_run "index: --platform linux/arm64" 0 "$ENSIGN" container inspect --tls-verify=false --platform linux/arm64 docker://$R/app/src:multi
 t_eq "index picks arm64" "$(awk '$1=="manifest"{print $2}' "$TMP/out")" "$($SKOPEO inspect --tls-verify=false docker://$R/app/arm:v1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["Digest"])')"
 t_err "index: no such platform" 1 "no linux/s390x image" "$ENSIGN" container inspect --tls-verify=false --platform linux/s390x docker://$R/app/src:multi
+# --all-platforms: every entry re-signed and pushed by digest, then a new index under the tag
+t_run "--all-platforms" 0 "$ENSIGN" container sign --all-platforms --tls-verify=false docker://$R/app/src:multi docker://$R/app/allp:v1 \
+	--key "$KEY" --memory-model all --date $D
+t_eq "--all-platforms: both platforms signed" "$(grep -c '^platform linux/\(amd64\|arm64\)$' "$TMP/out") $(grep -c '^/opt/app/hello sgx[12] ' "$TMP/out")" "2 4"
+IDX=$(awk '$1=="index"{print $2}' "$TMP/out")
+t_eq "--all-platforms: the tag names the new index" "$($SKOPEO inspect --raw --tls-verify=false docker://$R/app/allp:v1 | python3 -c 'import sys,hashlib,json
+b=sys.stdin.buffer.read(); d=json.loads(b); print("sha256:"+hashlib.sha256(b).hexdigest(), len(d["manifests"]), sorted(m["platform"]["architecture"] for m in d["manifests"]))')" \
+	"$IDX 2 ['amd64', 'arm64']"
+for plat in linux/amd64 linux/arm64; do
+	t_run "--all-platforms: $plat re-signed" 0 "$ENSIGN" container inspect --tls-verify=false --platform $plat docker://$R/app/allp:v1
+	t_eq "--all-platforms: $plat MRSIGNER" "$(awk '$1=="sgx1"||$1=="sgx2"{print $5}' "$TMP/out" | sort -u)" "$MRSIGNER"
+done
+t_err "--all-platforms: not an index" 2 "not an image index or manifest list .*drop --all-platforms" "$ENSIGN" container sign --all-platforms --tls-verify=false \
+	docker://$R/app/src:v1 docker://$R/app/allp:v2 --key "$KEY" --memory-model all
+t_err "--all-platforms: registries only" 2 "--all-platforms: SRC and DST must be docker://" "$ENSIGN" container sign --all-platforms oci:img oci:x9 --key "$KEY" --memory-model all
 
 # ---- failures through a misbehaving front
 start_proxy corrupt "" "$P1"
