@@ -20,7 +20,7 @@ ifeq ($(SAN),1)
 override CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 override LDFLAGS += -fsanitize=address,undefined
 endif
-LDLIBS += -lcrypto -lelf -lxml2 -ljansson -larchive -ldl -lpthread
+LDLIBS += -lcrypto -lelf -lxml2 -ljansson -larchive -lcurl -ldl -lpthread
 
 LIB_SRC := $(shell find lib -name '*.c' | sort)
 CLI_SRC := $(sort $(wildcard cli/*.c))
@@ -30,7 +30,8 @@ UNIT_SRC := $(sort $(wildcard tests/unit/t_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
 HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%)
-COMPAT_NAMES := sgxs-sign sgx_sign oesign ftxsgx-elf2sgxs sgxs-append ftxsgx-runner gramine-sgx-sign gramine-sgx-sigstruct-view
+COMPAT_NAMES := sgxs-sign sgx_sign oesign ftxsgx-elf2sgxs sgxs-append ftxsgx-runner gramine-sgx-sign gramine-sgx-sigstruct-view \
+	enclaveos-signer
 
 .PHONY: all build demo check check-asan check-all test bench install clean deps examples fuzz
 all: deps

@@ -128,3 +128,5 @@ t_tf=$(cd "$W/g/tf" && gwall "$GE" gramine-sgx-sign -q -m app.manifest -o app.ma
 	-k ../common/key-a.pem -d 2025-06-20)
 t_sum=$(gwall /bin/sh -c "cd $W/g/tf/files && for f in *; do sha256sum \$f; done >/dev/null")
 awk -v g="$t_tf" -v s="$t_sum" 'BEGIN { printf "| gramine-sgx-sign, 10,000 trusted files of 1 GiB | %.3f s | sha256sum one after another %.3f s | ratio %.2f (target >= 1.6 on 2 cores) |\n", g, s, s / g }'
+echo "== 8. Registry to registry (issue 15): bench/registry.sh"
+sh bench/registry.sh "$BUILD"

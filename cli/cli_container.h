@@ -5,6 +5,29 @@
 
 #include "cli.h"
 #include "ensign/app.h"
+#include "ensign/image.h"
+
+/* Transport options of ensign container and enclaveos-signer (as skopeo
+ * spells them): add CLI_IMAGE_LONGOPTS to the getopt_long table, pass
+ * option codes to cli_image_opt (1: taken; *rc non-zero: a usage error),
+ * then cli_image_opts_ready before opening an image. */
+enum { CLI_OPT_TLS_VERIFY = 0x400, CLI_OPT_CREDS, CLI_OPT_AUTHFILE, CLI_OPT_CERT_DIR, CLI_OPT_RETRY_TIMES,
+       CLI_OPT_PLATFORM, CLI_OPT_QUIET };
+#define CLI_IMAGE_LONGOPTS \
+	{ "tls-verify", optional_argument, 0, CLI_OPT_TLS_VERIFY }, \
+	{ "creds", required_argument, 0, CLI_OPT_CREDS }, \
+	{ "authfile", required_argument, 0, CLI_OPT_AUTHFILE }, \
+	{ "cert-dir", required_argument, 0, CLI_OPT_CERT_DIR }, \
+	{ "retry-times", required_argument, 0, CLI_OPT_RETRY_TIMES }, \
+	{ "platform", required_argument, 0, CLI_OPT_PLATFORM }, \
+	{ "quiet", no_argument, 0, CLI_OPT_QUIET }
+struct cli_image_opts {
+	struct ens_image_opts img;
+	bool quiet;
+};
+void cli_image_opts_init(struct cli_image_opts *o);
+int cli_image_opt(int c, const char *arg, struct cli_image_opts *o, const char *usage, int *rc);
+void cli_image_opts_ready(struct cli_image_opts *o);
 
 struct cli_container_sign {
 	unsigned models;

@@ -1,5 +1,6 @@
 /* ensign container inspect|sign: the enclaves inside a container image
- * (lib/back/oci_*.c reads and writes the image), shown with their
+ * (lib/image/ reads and writes the image through its transport: oci:,
+ * docker-archive: or a registry, docker://), shown with their
  * MRENCLAVE/MRSIGNER per memory model, or re-signed into a new image
  * (enclaveos-signer style: same MRENCLAVE, new SIGSTRUCTs, one new layer). */
 #include <inttypes.h>
@@ -12,18 +13,124 @@
 #include "cli_app.h"
 #include "cli_container.h"
 #include "ensign/oci.h"
+#include "ensign/image.h"
 
+#define USAGE_TRANSPORT \
+	"            [--tls-verify=false] [--creds USER[:PASS]] [--authfile FILE] [--cert-dir DIR]\n" \
+	"            [--retry-times N] [--platform OS/ARCH] [--quiet]"
 static const char usage_top[] =
 	"ensign container inspect REF [--json]\n"
 	"       ensign container sign SRC DST [--key KEY|pkcs11:URI] [--isvsvn N] [--isvprodid N]\n"
 	"            [--production] [--memory-model sgx1|sgx2|all] [--date YYYY-MM-DD]\n"
 	"            [--compression gzip|none]\n"
-	"REF, SRC, DST: oci:DIR[:TAG] or docker-archive:FILE[:NAME:TAG]";
-static const char usage_inspect[] = "ensign container inspect REF [--json]";
+	USAGE_TRANSPORT "\n"
+	"REF, SRC, DST: oci:DIR[:TAG], docker-archive:FILE[:NAME:TAG] or docker://HOST/REPO[:TAG|@DIGEST]";
+static const char usage_inspect[] = "ensign container inspect REF [--json]\n" USAGE_TRANSPORT;
 static const char usage_sign[] =
 	"ensign container sign SRC DST [--key KEY|pkcs11:URI] [--isvsvn N] [--isvprodid N]\n"
 	"            [--production] [--memory-model sgx1|sgx2|all] [--date YYYY-MM-DD]\n"
-	"            [--compression gzip|none] [--sign-command CMD]";
+	"            [--compression gzip|none] [--sign-command CMD] [--all-platforms]\n" USAGE_TRANSPORT;
+
+/* The argument getopt choked on: inside a cluster of short options ("-key"
+ * read as -k -e -y) optind has not moved on, so argv[optind - 1] would be
+ * the argument before it. */
+static const char *bad_arg(int argc, char **argv, int before)
+{
+	(void)before;
+	if (optopt && optind < argc && argv[optind][0] == '-' && argv[optind][1] != '-' &&
+	    strchr(argv[optind] + 1, optopt))
+		return argv[optind];
+	return argv[optind - 1];
+}
+
+static const char *hint(const char *arg)
+{
+	static char buf[160];
+
+	if (arg[0] != '-' || arg[1] == '-' || !arg[1] || !arg[2])
+		return "";
+	snprintf(buf, sizeof buf, " (long options take two dashes: -%.60s%s)", arg,
+		 !strcmp(arg, "-key") ? "; the command name enclaveos-signer takes -key" : "");
+	return buf;
+}
+
+/* ---- transport options (shared with enclaveos-signer) */
+
+/* "pull layer sha256:0123456789ab  12.0 / 100.0 MiB", rewritten in place
+ * at most once per MiB, and a newline at the end of each blob. */
+static void progress(void *ctx, const char *what, uint64_t bytes, uint64_t total, bool done)
+{
+	static uint64_t last = UINT64_MAX;
+	const char *d = strstr(what, "sha256:");
+	char name[128];
+
+	if (!done && last != UINT64_MAX && bytes >= last && bytes - last < (1u << 20))
+		return;
+	last = done ? UINT64_MAX : bytes;
+	snprintf(name, sizeof name, "%s%.*s%.12s", strncmp(what, "push ", 5) ? "pull " : "",
+		 d ? (int)(d - what) + 7 : (int)strlen(what), what, d ? d + 7 : "");
+	if (total != UINT64_MAX && total)
+		fprintf(stderr, "\r%s %6.1f / %.1f MiB%s", name, bytes / 1048576.0, total / 1048576.0, done ? "\n" : "");
+	else
+		fprintf(stderr, "\r%s %6.1f MiB%s", name, bytes / 1048576.0, done ? "\n" : "");
+}
+
+void cli_image_opts_init(struct cli_image_opts *o)
+{
+	ens_image_opts_default(&o->img);
+	o->quiet = false;
+}
+
+int cli_image_opt(int c, const char *arg, struct cli_image_opts *o, const char *usage, int *rc)
+{
+	struct ens_err err = { 0 };
+	uint64_t v;
+
+	switch (c) {
+	case CLI_OPT_TLS_VERIFY:
+		if (!arg || !strcmp(arg, "true"))
+			o->img.tls_verify = true;
+		else if (!strcmp(arg, "false"))
+			o->img.tls_verify = false;
+		else
+			return *rc = cli_usage_error(usage, "--tls-verify: '%s' is not true or false", arg), 1;
+		return 1;
+	case CLI_OPT_CREDS:
+		if (!*arg || *arg == ':')
+			return *rc = cli_usage_error(usage, "--creds: USER[:PASSWORD] expected"), 1;
+		o->img.creds = arg;
+		return 1;
+	case CLI_OPT_AUTHFILE: o->img.authfile = arg; return 1;
+	case CLI_OPT_CERT_DIR: o->img.cert_dir = arg; return 1;
+	case CLI_OPT_PLATFORM:
+		if (!strchr(arg, '/') || *arg == '/')
+			return *rc = cli_usage_error(usage, "--platform: '%s' is not OS/ARCH", arg), 1;
+		o->img.platform = arg;
+		return 1;
+	case CLI_OPT_RETRY_TIMES:
+		if (ens_parse_u64(arg, &v, "--retry-times", &err) || v > 100) {
+			if (err.code == ENS_OK)
+				ens_fail(&err, ENS_E_USAGE, "--retry-times: %s is out of range (0..100)", arg);
+			return *rc = cli_usage_error(usage, "%s", err.msg), 1;
+		}
+		o->img.retry_times = (unsigned)v;
+		return 1;
+	case CLI_OPT_QUIET: o->quiet = true; return 1;
+	}
+	return 0;
+}
+
+void cli_image_opts_ready(struct cli_image_opts *o)
+{
+	const char *delay = getenv("ENSIGN_RETRY_DELAY_MS");	/* tests: short backoff */
+
+	if (delay && *delay)
+		o->img.retry_delay_ms = (unsigned)strtoul(delay, NULL, 10);
+	if (!o->quiet && isatty(2)) {
+		o->img.progress = progress;
+		o->img.progress_ctx = NULL;
+	}
+}
 
 static const char *model_name(int i) { return i ? "sgx2" : "sgx1"; }
 static unsigned model_bit(int i) { return i ? ENS_MM_SGX2 : ENS_MM_SGX1; }
@@ -41,10 +148,10 @@ static int open_app(const struct ens_oci_image *img, struct ens_oci_file *f, str
 	return r ? ens_err_prefix(err, "'%s'", img->ref.text) : 0;
 }
 
-static int load(const char *ref, struct ens_oci_image *img, struct ens_oci_file **files, size_t *n,
-		struct ens_err *err)
+static int load(const char *ref, struct ens_image_opts *opts, struct ens_oci_image *img, struct ens_oci_file **files,
+		size_t *n, struct ens_err *err)
 {
-	if (ens_oci_open(img, ref, err))
+	if (ens_image_open(img, ref, opts, err))
 		return -1;
 	if (ens_oci_find_enclaves(img, files, n, err)) {
 		ens_oci_close(img);
@@ -141,33 +248,40 @@ static void print_text(json_t *report)
 static int cmd_inspect(int argc, char **argv)
 {
 	static const struct option lopts[] = {
-		{ "json", no_argument, 0, 'j' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "json", no_argument, 0, 'j' }, { "help", no_argument, 0, 'h' }, CLI_IMAGE_LONGOPTS, { 0, 0, 0, 0 },
 	};
 	struct ens_err err = { 0 };
+	struct cli_image_opts io;
 	struct ens_oci_image img;
 	struct ens_oci_file *files;
 	const char *ref = NULL;
 	json_t *report, *list;
 	bool json = false;
 	size_t n;
-	int c, rc = 0;
+	int c, rc = 0, before;
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
-		if (c == 'j')
+	cli_image_opts_init(&io);
+	while ((before = optind ? optind : 1, c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+		if (cli_image_opt(c, optarg, &io, usage_inspect, &rc)) {
+			if (rc)
+				return rc;
+		} else if (c == 'j')
 			json = true;
 		else if (c == 'h') {
 			printf("usage: %s\n", usage_inspect);
 			return 0;
 		} else
-			return cli_usage_error(usage_inspect, "unknown option '%s'", argv[optind - 1]);
+			return cli_usage_error(usage_inspect, "unknown option '%s'%s", bad_arg(argc, argv, before),
+					       hint(bad_arg(argc, argv, before)));
 	}
 	if (optind != argc - 1)
 		return cli_usage_error(usage_inspect, optind < argc ? "one image reference expected"
 								  : "no image reference given");
 	ref = argv[optind];
-	if (load(ref, &img, &files, &n, &err))
+	cli_image_opts_ready(&io);
+	if (load(ref, &io.img, &img, &files, &n, &err))
 		return cli_error(&err);
 	list = json_array();
 	report = json_pack("{s:s, s:o, s:s, s:o}", "image", ref, "manifest",
@@ -193,13 +307,15 @@ static int cmd_inspect(int argc, char **argv)
 
 /* ---- sign */
 
-enum { O_ISVSVN = CLI_OPT_SIGN_END_ + 1, O_ISVPRODID, O_MODEL, O_DATE, O_COMPRESSION };
+enum { O_ISVSVN = CLI_OPT_SIGN_END_ + 1, O_ISVPRODID, O_MODEL, O_DATE, O_COMPRESSION, O_ALL_PLATFORMS };
 
 struct sign_opts {
 	struct cli_app_opts app;	/* isvsvn/isvprodid/xfrm/sign as cli_app_fields wants them */
 	bool svn_given, prodid_given;
 	enum ens_oci_compression compression;
 	const char *src, *dst;
+	struct cli_image_opts io;
+	bool all_platforms;
 };
 
 struct signed_file {
@@ -218,21 +334,29 @@ static int parse_sign(int argc, char **argv, struct sign_opts *o)
 		{ "memory-model", required_argument, 0, O_MODEL },
 		{ "date", required_argument, 0, O_DATE },
 		{ "compression", required_argument, 0, O_COMPRESSION },
+		{ "all-platforms", no_argument, 0, O_ALL_PLATFORMS },
 		{ "help", no_argument, 0, 'h' },
 		CLI_SIGN_LONGOPTS,
+		CLI_IMAGE_LONGOPTS,
 		{ 0, 0, 0, 0 },
 	};
 	struct ens_err err = { 0 };
 	uint64_t v;
-	int c;
+	int c, rc = 0, before;
 
 	memset(o, 0, sizeof *o);
 	o->app.xfrm = ENS_APP_DEFAULT_XFRM;
+	cli_image_opts_init(&o->io);
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+	while ((before = optind ? optind : 1, c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
 		if (cli_sign_opt(c, optarg, &o->app.sign))
 			continue;
+		if (cli_image_opt(c, optarg, &o->io, usage_sign, &rc)) {
+			if (rc)
+				return rc;
+			continue;
+		}
 		switch (c) {
 		case O_ISVSVN:
 		case O_ISVPRODID:
@@ -261,6 +385,7 @@ static int parse_sign(int argc, char **argv, struct sign_opts *o)
 			o->app.models_given = true;
 			break;
 		case O_DATE: o->app.date = optarg; break;
+		case O_ALL_PLATFORMS: o->all_platforms = true; break;
 		case O_COMPRESSION:
 			if (!strcmp(optarg, "gzip"))
 				o->compression = ENS_OCI_GZIP;
@@ -273,13 +398,15 @@ static int parse_sign(int argc, char **argv, struct sign_opts *o)
 			printf("usage: %s\n", usage_sign);
 			return -1;
 		default:
-			return cli_usage_error(usage_sign, "unknown or incomplete option '%s'", argv[optind - 1]);
+			return cli_usage_error(usage_sign, "unknown or incomplete option '%s'%s", bad_arg(argc, argv, before),
+					       hint(bad_arg(argc, argv, before)));
 		}
 	}
 	if (argc - optind != 2)
 		return cli_usage_error(usage_sign, "SRC and DST expected");
 	o->src = argv[optind];
 	o->dst = argv[optind + 1];
+	cli_image_opts_ready(&o->io);
 	if (cli_sign_is_step1(&o->app.sign) || o->app.sign.signature || o->app.sign.pubkey || o->app.sign.unsigned_in)
 		return cli_usage_error(usage_sign, "two-step signing is not available for images (one signature per"
 				       " enclave and model): use --key, a pkcs11: URI or --sign-command");
@@ -412,10 +539,16 @@ static int work_dir(const struct ens_oci_ref *dst, char *out, size_t len, struct
 {
 	struct stat st;
 
+	const char *tmp = getenv("TMPDIR");
+
 	if (dst->transport == ENS_OCI_LAYOUT && !lstat(dst->path, &st))
 		return ens_fail(err, ENS_E_USAGE, "'%s' already exists: the destination must be a new directory",
 				dst->path);
-	if (snprintf(out, len, "%s.ensign-work-XXXXXX", dst->path) >= (int)len)
+	if (dst->transport == ENS_OCI_REGISTRY) {
+		/* nothing local to sit next to: the temporary directory */
+		if (snprintf(out, len, "%s/ensign-work-XXXXXX", tmp && *tmp ? tmp : "/tmp") >= (int)len)
+			return ens_fail(err, ENS_E_USAGE, "TMPDIR: path too long");
+	} else if (snprintf(out, len, "%s.ensign-work-XXXXXX", dst->path) >= (int)len)
 		return ens_fail(err, ENS_E_USAGE, "'%s': path too long", dst->path);
 	if (!mkdtemp(out)) {
 		ens_fail_errno(err, "cannot create a work directory next to '%s'", dst->path);
@@ -429,14 +562,16 @@ static int same_place(const struct ens_oci_ref *a, const struct ens_oci_ref *b)
 {
 	struct stat sa, sb;
 
+	if (a->transport == ENS_OCI_REGISTRY || b->transport == ENS_OCI_REGISTRY)
+		return a->transport == b->transport && !strcmp(a->host, b->host) && !strcmp(a->path, b->path) &&
+		       !strcmp(*a->tag ? a->tag : "latest", *b->tag ? b->tag : "latest") && !*a->digest;
 	if (!strcmp(a->path, b->path))
 		return 1;
 	return !stat(a->path, &sa) && !stat(b->path, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-static int cmd_sign_image(int argc, char **argv)
+static int sign_image(struct sign_opts *po, const char *src, const char *dst, char *digest_out)
 {
-	struct sign_opts o;
 	struct ens_err err = { 0 };
 	struct ens_oci_ref src_ref, dst_ref;
 	struct ens_oci_image img;
@@ -450,17 +585,15 @@ static int cmd_sign_image(int argc, char **argv)
 	uint32_t date;
 	size_t n = 0;
 	bool oom1, oom2;
-	int r = parse_sign(argc, argv, &o), rc = 1;
+	int rc = 1;
 
-	if (r)
-		return r < 0 ? 0 : r;
-	if (ens_oci_ref_parse(o.src, &src_ref, &err) || ens_oci_ref_parse(o.dst, &dst_ref, &err))
+	if (ens_oci_ref_parse(src, &src_ref, &err) || ens_oci_ref_parse(dst, &dst_ref, &err))
 		return cli_error(&err), EXIT_USAGE;
 	if (same_place(&src_ref, &dst_ref))
-		return cli_usage_error(usage_sign, "DST '%s' is the source: write a new image", o.dst);
-	if (ens_date_resolve(o.app.date, &date, &err))
+		return cli_usage_error(usage_sign, "DST '%s' is the source: write a new image", dst);
+	if (ens_date_resolve(po->app.date, &date, &err))
 		return cli_error(&err);
-	if (load(o.src, &img, &files, &n, &err))
+	if (load(src, &po->io.img, &img, &files, &n, &err))
 		return cli_error(&err);
 	if (!(sf = calloc(n, sizeof *sf)) || !(adds = calloc(n, sizeof *adds))) {
 		ens_fail(&err, ENS_E_NOMEM, "out of memory");
@@ -469,7 +602,7 @@ static int cmd_sign_image(int argc, char **argv)
 	if (work_dir(&dst_ref, workdir, sizeof workdir, &err))
 		goto out;
 	for (size_t i = 0; i < n; i++) {
-		if (sign_one(&img, &files[i], &o, date, workdir, i, &sf[i], &err))
+		if (sign_one(&img, &files[i], po, date, workdir, i, &sf[i], &err))
 			goto out;
 		adds[i] = sf[i].add;
 	}
@@ -486,12 +619,12 @@ static int cmd_sign_image(int argc, char **argv)
 	ens_date_format(date, datebuf, sizeof datebuf);
 	snprintf(created, sizeof created, "%sT00:00:00Z", datebuf);
 	snprintf(created_by, sizeof created_by, "ensign container sign --memory-model %s%s",
-		 o.app.models == ENS_MM_ALL ? "all" : ens_mm_name((enum ens_mm)o.app.models),
-		 o.app.sign.production ? " --production" : "");
+		 po->app.models == ENS_MM_ALL ? "all" : ens_mm_name((enum ens_mm)po->app.models),
+		 po->app.sign.production ? " --production" : "");
 	snprintf(comment, sizeof comment, "re-signed %zu enclave%s, MRSIGNER %s", n, n == 1 ? "" : "s", signer);
 	ed = (struct ens_oci_edit){ .files = adds, .nfiles = n, .labels = labels, .nlabels = 3, .created = created,
-				    .created_by = created_by, .comment = comment, .compression = o.compression };
-	if (ens_oci_write(&img, &ed, o.dst, digest, &err))
+				    .created_by = created_by, .comment = comment, .compression = po->compression };
+	if (ens_image_write(&img, &ed, dst, &po->io.img, digest, &err))
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		for (int m = 0; m < 2; m++)
@@ -499,8 +632,13 @@ static int cmd_sign_image(int argc, char **argv)
 				ens_hex(sf[i].mr[m], 32, hex);
 				printf("/%s %s %s\n", files[i].path, model_name(m), hex);
 			}
-	printf("mrsigner %s\n%s %s\nwrote %s\n", signer, dst_ref.transport == ENS_OCI_LAYOUT ? "manifest" : "config",
-	       digest, o.dst);
+	printf("mrsigner %s\n%s %s\nwrote %s\n", signer, dst_ref.transport != ENS_OCI_DOCKER_ARCHIVE ? "manifest" : "config",
+	       digest, dst);
+	if (dst_ref.transport == ENS_OCI_REGISTRY)
+		printf("uploaded %llu bytes, %u blobs mounted, %u already there\n",
+		       (unsigned long long)po->io.img.bytes_uploaded, po->io.img.blobs_mounted, po->io.img.blobs_skipped);
+	if (digest_out)
+		strcpy(digest_out, digest);
 	rc = 0;
 out:
 	remove_work(workdir, sf, sf ? n : 0);
@@ -510,6 +648,94 @@ out:
 	ens_oci_files_free(files, n);
 	ens_oci_close(&img);
 	return rc ? cli_error(&err) : 0;
+}
+
+/* --all-platforms: each entry of the source index re-signed and pushed by
+ * digest, then a new index (the source's, entries replaced) under the tag. */
+static int sign_all_platforms(struct sign_opts *o)
+{
+	struct ens_err err = { 0 };
+	struct ens_oci_ref src_ref, dst_ref;
+	char *text = NULL, *out = NULL, mt[128], digest[ENS_OCI_DIGEST_LEN + 1], ref[4700];
+	size_t len, i;
+	json_t *index = NULL, *list = NULL, *e, *keep;
+	int rc = 1;
+
+	if (ens_oci_ref_parse(o->src, &src_ref, &err) || ens_oci_ref_parse(o->dst, &dst_ref, &err))
+		return cli_error(&err), EXIT_USAGE;
+	if (src_ref.transport != ENS_OCI_REGISTRY || dst_ref.transport != ENS_OCI_REGISTRY || *dst_ref.digest)
+		return cli_usage_error(usage_sign, "--all-platforms: SRC and DST must be docker:// references, DST a tag");
+	if (ens_image_registry_get_index(o->src, &o->io.img, &text, &len, mt, sizeof mt, &err))
+		return cli_error(&err);
+	index = json_loadb(text, len, 0, NULL);
+	list = json_incref(json_object_get(index, "manifests"));	/* kept: the index gets a new list */
+	if (!json_is_array(list) || !(keep = json_array()) || json_object_set_new(index, "manifests", keep)) {
+		ens_fail(&err, ENS_E_FORMAT, "'%s': the image index lists no manifests", o->src);
+		goto fail;
+	}
+	json_array_foreach(list, i, e) {
+		json_t *p = json_object_get(e, "platform");
+		const char *os = json_string_value(json_object_get(p, "os"));
+		const char *arch = json_string_value(json_object_get(p, "architecture"));
+		const char *d = json_string_value(json_object_get(e, "digest"));
+		json_t *ne;
+
+		if (!d || !os || !arch || !strcmp(os, "unknown")) {
+			/* attestations and the like: no image to re-sign */
+			cli_note("'%s': index entry %zu (%s/%s) is not an image: left out of the new index", o->src, i + 1,
+				 os ? os : "?", arch ? arch : "?");
+			continue;
+		}
+		snprintf(ref, sizeof ref, "docker://%s/%s@%s", src_ref.host, src_ref.path, d);
+		printf("platform %s/%s\n", os, arch);
+		o->io.img.manifest_by_digest = true;
+		if (sign_image(o, ref, o->dst, digest)) {
+			rc = 1;
+			goto out;
+		}
+		if (!(ne = json_deep_copy(e)) || json_object_set_new(ne, "digest", json_string(digest)) ||
+		    json_object_set_new(ne, "size", json_integer((json_int_t)o->io.img.manifest_size)) ||
+		    json_object_set_new(ne, "mediaType", json_string(o->io.img.manifest_mt)) ||
+		    json_array_append_new(keep, ne)) {
+			ens_fail(&err, ENS_E_NOMEM, "out of memory");
+			goto fail;
+		}
+	}
+	o->io.img.manifest_by_digest = false;
+	if (!json_array_size(keep)) {
+		ens_fail(&err, ENS_E_FORMAT, "'%s': no image in the index", o->src);
+		goto fail;
+	}
+	if (!(out = json_dumps(index, JSON_COMPACT))) {
+		ens_fail(&err, ENS_E_NOMEM, "out of memory");
+		goto fail;
+	}
+	if (ens_image_registry_put_index(o->dst, *dst_ref.tag ? dst_ref.tag : *src_ref.tag ? src_ref.tag : "latest",
+					 &o->io.img, mt, out, strlen(out), digest, &err))
+		goto fail;
+	printf("index %s\nwrote %s\n", digest, o->dst);
+	rc = 0;
+	goto out;
+fail:
+	rc = cli_error(&err);
+out:
+	json_decref(list);
+	json_decref(index);
+	free(text);
+	free(out);
+	return rc;
+}
+
+static int cmd_sign_image(int argc, char **argv)
+{
+	struct sign_opts o;
+	int r = parse_sign(argc, argv, &o);
+
+	if (r)
+		return r < 0 ? 0 : r;
+	if (o.all_platforms)
+		return sign_all_platforms(&o);
+	return sign_image(&o, o.src, o.dst, NULL);
 }
 
 int cmd_container(int argc, char **argv)

@@ -22,6 +22,7 @@ int cmd_append(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_gramine_sign(int argc, char **argv);
 int cmd_gramine_view(int argc, char **argv);
+int cmd_enclaveos_signer(int argc, char **argv);
 
 static const struct cmd commands[] = {
 	{ "append", cmd_append, "finalize an unsized SGXS and append files to it" },
@@ -43,6 +44,7 @@ static const struct cmd commands[] = {
 	{ "sgxs-sign", cmd_sgxs_sign, "Fortanix sgxs-sign compatible signing" },
 	{ "gramine-sgx-sign", cmd_gramine_sign, "Gramine gramine-sgx-sign compatible signing" },
 	{ "gramine-sgx-sigstruct-view", cmd_gramine_view, "Gramine gramine-sgx-sigstruct-view compatible" },
+	{ "enclaveos-signer", cmd_enclaveos_signer, "IBM enclaveos-signer compatible container re-signing" },
 };
 
 static void usage(FILE *f)

@@ -4,7 +4,8 @@
 set -eu
 PKGS="build-essential make gcc clang libclang-rt-14-dev pkg-config \
 libssl-dev openssl libelf-dev libxml2-dev libjansson-dev libarchive-dev \
-libp11-kit-dev softhsm2 opensc umoci skopeo cpio xxd python3 valgrind"
+libp11-kit-dev softhsm2 opensc umoci skopeo cpio xxd python3 valgrind \
+libcurl4-openssl-dev docker-registry apache2-utils"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

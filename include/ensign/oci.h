@@ -1,7 +1,8 @@
 /* Container images (enclaveos-signer style): read an image from an OCI
- * layout or a `docker save` archive, find the enclaves in its merged
- * filesystem by streaming the layers, and write a new image that is the
- * source plus one layer of replaced files (lib/back/oci_*.c). */
+ * layout, a `docker save` archive or a registry, find the enclaves in its
+ * merged filesystem by streaming the layers, and write a new image that is
+ * the source plus one layer of replaced files (lib/image/; where images
+ * live is the transport interface of include/ensign/image.h). */
 #ifndef ENSIGN_OCI_H
 #define ENSIGN_OCI_H
 
@@ -11,16 +12,21 @@
 #include "err.h"
 
 struct json_t;
+struct ens_image_opts;
 
 /* References, named after skopeo's transports:
  *   oci:DIR[:TAG]                 OCI image layout directory
- *   docker-archive:FILE[:NAME:TAG] docker save tar */
-enum ens_oci_transport { ENS_OCI_LAYOUT = 1, ENS_OCI_DOCKER_ARCHIVE };
+ *   docker-archive:FILE[:NAME:TAG] docker save tar
+ *   docker://HOST[:PORT]/REPO[:TAG|@sha256:DIGEST]  registry (distribution
+ *                                 API v2); docker.io short names as skopeo */
+enum ens_oci_transport { ENS_OCI_LAYOUT = 1, ENS_OCI_DOCKER_ARCHIVE, ENS_OCI_REGISTRY };
 struct ens_oci_ref {
 	enum ens_oci_transport transport;
-	char path[4096];
+	char path[4096];		/* docker://: the repository ("library/alpine") */
 	char tag[512];			/* "" when not given */
 	char text[4700];		/* the reference as written, for messages */
+	char host[256];			/* docker://: "host[:port]" as in the API URL */
+	char digest[72];		/* docker://: "sha256:..." after '@', else "" */
 };
 int ens_oci_ref_parse(const char *s, struct ens_oci_ref *ref, struct ens_err *err);
 
@@ -54,10 +60,13 @@ struct ens_oci_image {
 	struct ens_oci_layer *layers;
 	size_t ndirs;			/* filled by ens_oci_find_enclaves */
 	struct ens_oci_dir *dirs;
+	struct ens_image_opts *opts;	/* transport options (image.h) */
+	void *priv;			/* the transport's state (registry connection) */
 };
 
 /* Parse the reference's index/manifest/config, checking digests, sizes and
- * media types. Layers are checked when read. */
+ * media types. Layers are checked when read. With default transport options
+ * (ens_image_open in image.h takes them). */
 int ens_oci_open(struct ens_oci_image *img, const char *ref, struct ens_err *err);
 void ens_oci_close(struct ens_oci_image *img);
 
@@ -104,8 +113,9 @@ struct ens_oci_edit {
 	enum ens_oci_compression compression;	/* of the new layer (oci: only) */
 };
 /* Write src plus one layer to dst (a reference), atomically: nothing at
- * dst on error; an existing oci: directory is refused. 'digest' receives
- * the new manifest's digest (oci:) or config digest (docker-archive:). */
+ * dst on error; an existing oci: directory is refused; a registry tag is
+ * changed only by the last request. 'digest' receives the new manifest's
+ * digest (oci:, docker://) or config digest (docker-archive:). */
 int ens_oci_write(const struct ens_oci_image *src, const struct ens_oci_edit *edit, const char *dst,
 		  char digest[ENS_OCI_DIGEST_LEN + 1], struct ens_err *err);
 

@@ -1,6 +1,6 @@
-/* Container images, reading side: references, SHA-256 digests, and blobs
- * streamed from an OCI layout or a docker archive with their digest checked
- * on the way, including layers opened as libarchive readers. */
+/* Container images, reading side: SHA-256 digests, and blobs streamed from
+ * any transport with their digest and size checked on the way, including
+ * layers opened as libarchive readers. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stddef.h>
@@ -10,41 +10,6 @@
 #include <archive_entry.h>
 #include "oci_int.h"
 #include "ensign/util.h"
-
-int ens_oci_ref_parse(const char *s, struct ens_oci_ref *ref, struct ens_err *err)
-{
-	const char *rest, *colon;
-	size_t plen;
-
-	memset(ref, 0, sizeof *ref);
-	if (strlen(s) >= sizeof ref->text)
-		return ens_fail(err, ENS_E_USAGE, "image reference is too long");
-	strcpy(ref->text, s);
-	if (!strncmp(s, "oci:", 4)) {
-		ref->transport = ENS_OCI_LAYOUT;
-		rest = s + 4;
-	} else if (!strncmp(s, "docker-archive:", 15)) {
-		ref->transport = ENS_OCI_DOCKER_ARCHIVE;
-		rest = s + 15;
-	} else {
-		return ens_fail(err, ENS_E_USAGE, "'%s': not an image reference (oci:DIR[:TAG] or"
-				" docker-archive:FILE[:NAME:TAG])", s);
-	}
-	/* as skopeo: the path ends at the first colon */
-	colon = strchr(rest, ':');
-	plen = colon ? (size_t)(colon - rest) : strlen(rest);
-	if (!plen)
-		return ens_fail(err, ENS_E_USAGE, "'%s': no path in the image reference", s);
-	if (plen >= sizeof ref->path || (colon && strlen(colon + 1) >= sizeof ref->tag))
-		return ens_fail(err, ENS_E_USAGE, "'%s': image reference is too long", s);
-	memcpy(ref->path, rest, plen);
-	if (colon) {
-		strcpy(ref->tag, colon + 1);
-		if (!*ref->tag)
-			return ens_fail(err, ENS_E_USAGE, "'%s': empty tag", s);
-	}
-	return 0;
-}
 
 int oci_sha_init(struct oci_sha *s, struct ens_err *err)
 {
@@ -126,111 +91,22 @@ bool oci_mt_layer(const char *mt, bool *gzip)
 	return false;
 }
 
-int oci_docker_member(const char *file, const char *name, struct archive **out, int64_t *size,
-		      struct ens_err *err)
-{
-	char want[1024], link[1024] = "";
-
-	if (strlen(name) >= sizeof want)
-		return ens_fail(err, ENS_E_FORMAT, "'%s': member name too long", file);
-	strcpy(want, name);
-	for (int hops = 0; hops < 2; hops++) {
-		struct archive *a = archive_read_new();
-		struct archive_entry *e;
-		int r;
-
-		if (!a)
-			return ens_fail(err, ENS_E_NOMEM, "out of memory");
-		archive_read_support_format_tar(a);
-		if (archive_read_open_filename(a, file, 65536) != ARCHIVE_OK) {
-			ens_fail(err, ENS_E_IO, "cannot read '%s': %s", file, archive_error_string(a));
-			archive_read_free(a);
-			return -1;
-		}
-		while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-			const char *p = archive_entry_pathname(e);
-
-			if (p && !strncmp(p, "./", 2))
-				p += 2;
-			if (!p || strcmp(p, want))
-				continue;
-			if (archive_entry_filetype(e) == AE_IFREG) {
-				*out = a;
-				*size = archive_entry_size(e);
-				return 0;
-			}
-			if (archive_entry_filetype(e) == AE_IFLNK && archive_entry_symlink(e)) {
-				/* legacy "ID/layer.tar -> ../DIGEST.tar" */
-				const char *t = archive_entry_symlink(e), *slash = strrchr(want, '/');
-				size_t dl = slash ? (size_t)(slash - want) : 0;
-
-				while (!strncmp(t, "../", 3) && dl) {
-					t += 3;
-					while (dl && want[dl - 1] != '/')
-						dl--;
-					if (dl)
-						dl--;
-				}
-				snprintf(link, sizeof link, "%.*s%s%s", (int)dl, want, dl ? "/" : "", t);
-				break;
-			}
-			r = ARCHIVE_EOF;
-			break;
-		}
-		if (r != ARCHIVE_OK && r != ARCHIVE_EOF) {
-			ens_fail(err, ENS_E_FORMAT, "'%s': %s", file, archive_error_string(a));
-			archive_read_free(a);
-			return -1;
-		}
-		archive_read_free(a);
-		if (!*link)
-			break;
-		strcpy(want, link);
-		*link = 0;
-	}
-	return ens_fail(err, ENS_E_FORMAT, "'%s': no file '%s' in the archive", file, name);
-}
-
 int oci_blob_open(struct oci_blob *b, const struct ens_oci_image *img, const char *digest,
 		  uint64_t size, const char *member, struct ens_err *err)
 {
+	bool manifest = member && (!strcmp(member, "manifest") || !strcmp(member, "image index"));
+
 	memset(b, 0, offsetof(struct oci_blob, buf));	/* buf needs no clearing */
 	b->img = img;
 	b->expect_size = size;
+	b->manifest = manifest;
 	if (digest)
 		snprintf(b->expect, sizeof b->expect, "%s", digest);
 	if (oci_sha_init(&b->sha, err))
 		return -1;
-	if (img->ref.transport == ENS_OCI_LAYOUT) {
-		char path[sizeof img->ref.path + 100];
-
-		if (!oci_digest_valid(digest)) {
-			oci_sha_free(&b->sha);
-			return ens_fail(err, ENS_E_FORMAT, "'%s': bad digest '%s'", img->ref.text, digest);
-		}
-		snprintf(b->name, sizeof b->name, "%s %s", member ? member : "blob", digest);
-		snprintf(path, sizeof path, "%s/blobs/sha256/%s", img->ref.path, digest + 7);
-		if (!(b->f = fopen(path, "rb"))) {
-			int e = errno;
-
-			oci_sha_free(&b->sha);
-			if (e == ENOENT)
-				return ens_fail(err, ENS_E_FORMAT, "'%s': %s is missing", img->ref.text, b->name);
-			errno = e;
-			return ens_fail_errno(err, "cannot open '%s'", path);
-		}
-		return 0;
-	}
-	snprintf(b->name, sizeof b->name, "'%s'", member);
-	{
-		int64_t msize;
-
-		if (oci_docker_member(img->ref.path, member, &b->outer, &msize, err)) {
-			oci_sha_free(&b->sha);
-			return -1;
-		}
-		if (b->expect_size == UINT64_MAX)
-			b->expect_size = (uint64_t)msize;
+	if (oci_transport_of(img->ref.transport)->blob_open(b, digest, member, err)) {
+		oci_sha_free(&b->sha);
+		return -1;
 	}
 	return 0;
 }
@@ -256,16 +132,9 @@ ssize_t oci_blob_read(struct oci_blob *b, void *p, size_t n, struct ens_err *err
 
 	if (b->eof)
 		return 0;
-	if (b->f) {
-		got = (ssize_t)fread(p, 1, n, b->f);
-		if (!got && ferror(b->f))
-			return ens_fail_errno(err, "'%s': cannot read %s", b->img->ref.text, b->name);
-	} else {
-		got = archive_read_data(b->outer, p, n);
-		if (got < 0)
-			return ens_fail(err, ENS_E_IO, "'%s': cannot read '%s': %s", b->img->ref.text, b->name,
-					archive_error_string(b->outer));
-	}
+	got = oci_transport_of(b->img->ref.transport)->blob_read(b, p, n, err);
+	if (got < 0)
+		return -1;
 	if (!got) {
 		b->eof = true;
 		return blob_check(b, err);
@@ -290,13 +159,9 @@ int oci_blob_finish(struct oci_blob *b, struct ens_err *err)
 
 void oci_blob_close(struct oci_blob *b)
 {
-	if (b->f)
-		fclose(b->f);
-	if (b->outer)
-		archive_read_free(b->outer);
+	if (b->img)
+		oci_transport_of(b->img->ref.transport)->blob_close(b);
 	oci_sha_free(&b->sha);
-	b->f = NULL;
-	b->outer = NULL;
 }
 
 #define SLURP_CHUNK 8192

@@ -1,6 +1,6 @@
-/* Container images, reading side: open an image (OCI layout: oci-layout,
- * index.json, manifest by tag; docker archive: manifest.json), parse its
- * manifest and configuration, check digests and media types. */
+/* Container images, reading side: open an image through its transport,
+ * parse its manifest and configuration (shared by oci: and docker://),
+ * check digests, media types and the platform of an index. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +8,7 @@
 #include "oci_int.h"
 #include "ensign/io.h"
 
-static int parse_json(const struct ens_oci_image *img, const char *what, const uint8_t *buf, size_t len,
+int oci_parse_json(const struct ens_oci_image *img, const char *what, const uint8_t *buf, size_t len,
 		      json_t **out, struct ens_err *err)
 {
 	json_error_t je;
@@ -60,19 +60,35 @@ static int load(const struct ens_oci_image *img, json_t *desc, const char *what,
 	if (descriptor(img, desc, what, &digest, &size, err) ||
 	    oci_blob_slurp(img, digest, size, what, &buf, &len, err))
 		return -1;
-	r = parse_json(img, what, buf, len, out, err);
+	r = oci_parse_json(img, what, buf, len, out, err);
 	free(buf);
 	if (!r && digest_out)
 		strcpy(digest_out, digest);
 	return r;
 }
 
-static bool is_index(const char *mt) { return mt && (!strcmp(mt, MT_OCI_INDEX) || !strcmp(mt, MT_DOCKER_LIST)); }
-static bool is_manifest(const char *mt) { return mt && (!strcmp(mt, MT_OCI_MANIFEST) || !strcmp(mt, MT_DOCKER_MANIFEST)); }
+bool oci_mt_index(const char *mt) { return mt && (!strcmp(mt, MT_OCI_INDEX) || !strcmp(mt, MT_DOCKER_LIST)); }
+bool oci_mt_manifest(const char *mt) { return mt && (!strcmp(mt, MT_OCI_MANIFEST) || !strcmp(mt, MT_DOCKER_MANIFEST)); }
+
+/* The platform wanted from an index: "os/arch[/variant]". */
+static bool platform_matches(const struct ens_oci_image *img, json_t *p)
+{
+	const char *want = img->opts && img->opts->platform ? img->opts->platform : "linux/amd64";
+	const char *os = str_member(p, "os"), *arch = str_member(p, "architecture"), *var = str_member(p, "variant");
+	char have[256];
+
+	if (!os || !arch)
+		return false;
+	snprintf(have, sizeof have, "%s/%s", os, arch);
+	if (!strcmp(have, want))
+		return true;
+	snprintf(have, sizeof have, "%s/%s/%s", os, arch, var ? var : "");
+	return var && !strcmp(have, want);
+}
 
 /* From an index: the entry tagged 'tag', else the only one, else "latest";
- * a nested index picks linux/amd64. */
-static json_t *pick(const struct ens_oci_image *img, json_t *index, const char *tag, bool nested,
+ * a nested index picks the platform (linux/amd64 unless the options say). */
+json_t *oci_pick(const struct ens_oci_image *img, json_t *index, const char *tag, bool nested,
 		    struct ens_err *err)
 {
 	json_t *m = json_object_get(index, "manifests"), *d, *found = NULL;
@@ -85,12 +101,12 @@ static json_t *pick(const struct ens_oci_image *img, json_t *index, const char *
 	if (nested) {
 		json_array_foreach(m, i, d) {
 			json_t *p = json_object_get(d, "platform");
-			const char *os = str_member(p, "os"), *arch = str_member(p, "architecture");
 
-			if (n == 1 || (os && arch && !strcmp(os, "linux") && !strcmp(arch, "amd64")))
+			if ((n == 1 && !json_is_object(p)) || platform_matches(img, p))
 				return d;
 		}
-		ens_fail(err, ENS_E_UNSUPPORTED, "'%s': no linux/amd64 image in the image index", img->ref.text);
+		ens_fail(err, ENS_E_UNSUPPORTED, "'%s': no %s image in the image index", img->ref.text,
+			 img->opts && img->opts->platform ? img->opts->platform : "linux/amd64");
 		return NULL;
 	}
 	json_array_foreach(m, i, d) {
@@ -113,21 +129,6 @@ static json_t *pick(const struct ens_oci_image *img, json_t *index, const char *
 	else
 		return found;
 	return NULL;
-}
-
-static int read_layout_file(const struct ens_oci_image *img, const char *name, json_t **out, struct ens_err *err)
-{
-	char path[sizeof img->ref.path + 32];
-	uint8_t *buf;
-	size_t len;
-	int r;
-
-	snprintf(path, sizeof path, "%s/%s", img->ref.path, name);
-	if (ens_read_file(path, OCI_MAX_JSON, &buf, &len, err))
-		return -1;
-	r = parse_json(img, name, buf, len, out, err);
-	free(buf);
-	return r;
 }
 
 static int layers_from_manifest(struct ens_oci_image *img, struct ens_err *err)
@@ -160,37 +161,21 @@ static int layers_from_manifest(struct ens_oci_image *img, struct ens_err *err)
 	return 0;
 }
 
-int oci_layout_open(struct ens_oci_image *img, struct ens_err *err)
+/* From a manifest descriptor (an index is followed to the platform's
+ * entry): the manifest, its configuration and its layers. */
+int oci_open_descriptor(struct ens_oci_image *img, json_t *d, struct ens_err *err)
 {
-	json_t *layout = NULL, *index = NULL, *nested = NULL, *d, *cfg;
+	json_t *nested = NULL, *cfg;
 	const char *mt, *v;
-	struct stat st;
 	int rc = -1;
 
-	if (stat(img->ref.path, &st))
-		return ens_fail_errno(err, "'%s': cannot open the image layout", img->ref.text);
-	if (!S_ISDIR(st.st_mode))
-		return ens_fail(err, ENS_E_IO, "'%s': not a directory (an OCI image layout is one)", img->ref.text);
-	if (read_layout_file(img, "oci-layout", &layout, err)) {
-		ens_fail(err, ENS_E_FORMAT, "'%s': not an OCI image layout (no readable oci-layout file)",
-			 img->ref.text);
-		return -1;
-	}
-	v = str_member(layout, "imageLayoutVersion");
-	if (!v || strcmp(v, "1.0.0")) {
-		ens_fail(err, ENS_E_UNSUPPORTED, "'%s': image layout version '%s' is not supported", img->ref.text,
-			 v ? v : "");
-		goto out;
-	}
-	if (read_layout_file(img, "index.json", &index, err) || !(d = pick(img, index, img->ref.tag, false, err)))
-		goto out;
 	mt = str_member(d, "mediaType");
-	if (is_index(mt)) {
-		if (load(img, d, "image index", &nested, NULL, err) || !(d = pick(img, nested, "", true, err)))
+	if (oci_mt_index(mt)) {
+		if (load(img, d, "image index", &nested, NULL, err) || !(d = oci_pick(img, nested, "", true, err)))
 			goto out;
 		mt = str_member(d, "mediaType");
 	}
-	if (!is_manifest(mt)) {
+	if (!oci_mt_manifest(mt)) {
 		ens_fail(err, ENS_E_UNSUPPORTED, "'%s': manifest has unsupported media type '%s'", img->ref.text,
 			 mt ? mt : "");
 		goto out;
@@ -217,20 +202,43 @@ int oci_layout_open(struct ens_oci_image *img, struct ens_err *err)
 		goto out;
 	rc = 0;
 out:
-	json_decref(layout);
-	json_decref(index);
 	json_decref(nested);
 	return rc;
 }
 
+const struct oci_transport *oci_transport_of(enum ens_oci_transport t)
+{
+	return t == ENS_OCI_LAYOUT ? &oci_transport_layout :
+	       t == ENS_OCI_DOCKER_ARCHIVE ? &oci_transport_docker_archive : &oci_transport_registry;
+}
+
+void ens_image_opts_default(struct ens_image_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->tls_verify = true;
+	o->retry_times = 3;
+	o->retry_delay_ms = 500;
+}
+
 int ens_oci_open(struct ens_oci_image *img, const char *ref, struct ens_err *err)
 {
+	return ens_image_open(img, ref, NULL, err);
+}
+
+int ens_image_open(struct ens_oci_image *img, const char *ref, struct ens_image_opts *opts, struct ens_err *err)
+{
+	static __thread struct ens_image_opts own;	/* without options: the defaults */
 	int r;
 
 	memset(img, 0, sizeof *img);
+	if (!opts) {
+		ens_image_opts_default(&own);
+		opts = &own;
+	}
+	img->opts = opts;
 	if (ens_oci_ref_parse(ref, &img->ref, err))
 		return -1;
-	r = img->ref.transport == ENS_OCI_LAYOUT ? oci_layout_open(img, err) : oci_docker_open(img, err);
+	r = oci_transport_of(img->ref.transport)->open(img, err);
 	if (!r && !json_is_object(json_object_get(img->config, "rootfs")))
 		r = ens_fail(err, ENS_E_FORMAT, "'%s': the configuration has no rootfs", img->ref.text);
 	if (!r && json_array_size(json_object_get(json_object_get(img->config, "rootfs"), "diff_ids")) != img->nlayers)
@@ -244,6 +252,8 @@ int ens_oci_open(struct ens_oci_image *img, const char *ref, struct ens_err *err
 
 void ens_oci_close(struct ens_oci_image *img)
 {
+	if (img->ref.transport && oci_transport_of(img->ref.transport)->close)
+		oci_transport_of(img->ref.transport)->close(img);
 	for (size_t i = 0; i < img->nlayers; i++) {
 		free(img->layers[i].media_type);
 		free(img->layers[i].member);

@@ -1,5 +1,6 @@
-/* Container images, shared internals of lib/back/oci_*.c: reading blobs
- * with their digest checked as they stream, SHA-256 helpers, media types. */
+/* Container images, shared internals of lib/image/: the transport
+ * interface, reading blobs with their digest checked as they stream,
+ * SHA-256 helpers, media types. */
 #ifndef ENSIGN_OCI_INT_H
 #define ENSIGN_OCI_INT_H
 
@@ -7,6 +8,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 #include "ensign/oci.h"
+#include "ensign/image.h"
 
 #define MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
 #define MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
@@ -40,8 +42,10 @@ struct oci_blob {
 	char expect[ENS_OCI_DIGEST_LEN + 1];	/* "" = no digest to check */
 	uint64_t expect_size;		/* UINT64_MAX = unknown */
 	uint64_t nread;
-	FILE *f;
+	bool manifest;			/* a manifest, not a blob (registry: /manifests/) */
+	FILE *f;			/* oci: */
 	struct archive *outer;		/* docker-archive */
+	void *priv;			/* docker:// stream */
 	struct oci_sha sha;
 	bool eof;
 	unsigned char buf[65536];
@@ -78,14 +82,61 @@ int oci_layer_fail(struct oci_layer_reader *r, struct ens_err *err);
 /* Media type classes. */
 bool oci_mt_layer(const char *mt, bool *gzip);
 
-/* docker-archive: the member named 'name' (a symbolic link is followed
- * once) positioned for reading in a new archive *out. */
-int oci_docker_member(const char *file, const char *name, struct archive **out, int64_t *size,
-		      struct ens_err *err);
+/* ---- The transport interface: one of these per transport. */
+enum oci_blob_kind { OCI_BLOB_LAYER, OCI_BLOB_CONFIG };
+struct oci_dest {
+	const struct oci_transport *tp;
+	struct ens_oci_ref ref;
+	const struct ens_oci_image *src;
+	struct ens_image_opts *opts;
+	void *priv;
+};
+struct oci_transport {
+	const char *name;
+	/* Source: resolve img->ref to manifest, config and layers. */
+	int (*open)(struct ens_oci_image *img, struct ens_err *err);
+	void (*close)(struct ens_oci_image *img);
+	/* A blob (or, b->manifest, a manifest) by digest as a stream of raw
+	 * bytes; oci_blob_* hashes and checks them. 'what' names it (docker-
+	 * archive: the tar member). blob_open may set b->expect_size. */
+	int (*blob_open)(struct oci_blob *b, const char *digest, const char *what, struct ens_err *err);
+	ssize_t (*blob_read)(struct oci_blob *b, void *p, size_t n, struct ens_err *err);
+	void (*blob_close)(struct oci_blob *b);
+	/* Destination: layers must be plain tars (docker-archive). */
+	bool plain_layers;
+	/* d->ref, d->src, d->opts set; refuses a destination it would overwrite. */
+	int (*dst_open)(struct oci_dest *d, struct ens_err *err);
+	/* Begin a blob of known digest and size; *have: the destination has it
+	 * already (or mounted it): do not write it. */
+	int (*dst_blob_begin)(struct oci_dest *d, enum oci_blob_kind kind, const char *digest, uint64_t size,
+			      bool *have, struct ens_err *err);
+	int (*dst_blob_write)(struct oci_dest *d, const void *p, size_t n, struct ens_err *err);
+	int (*dst_blob_end)(struct oci_dest *d, struct ens_err *err);
+	/* The manifest, last; 'digest' is its digest; out: what the caller
+	 * reports (manifest digest, or docker-archive's config digest). */
+	int (*dst_put_manifest)(struct oci_dest *d, const char *mt, const char *text, size_t len, const char *digest,
+				char *out, struct ens_err *err);
+	int (*dst_commit)(struct oci_dest *d, struct ens_err *err);
+	void (*dst_abort)(struct oci_dest *d);
+};
+extern const struct oci_transport oci_transport_layout, oci_transport_docker_archive, oci_transport_registry;
+const struct oci_transport *oci_transport_of(enum ens_oci_transport t);
 
-/* Read index/manifest/config of each transport (oci_layout.c, oci_docker.c). */
-int oci_layout_open(struct ens_oci_image *img, struct ens_err *err);
-int oci_docker_open(struct ens_oci_image *img, struct ens_err *err);
+/* Shared by the transports' open (oci_image.c): the JSON object in buf;
+ * from an index the entry for the platform (nested) or tag; a manifest
+ * descriptor (an index is followed to its platform's entry) to manifest,
+ * config and layers. */
+int oci_parse_json(const struct ens_oci_image *img, const char *what, const uint8_t *buf, size_t len, json_t **out,
+		   struct ens_err *err);
+json_t *oci_pick(const struct ens_oci_image *img, json_t *index, const char *tag, bool nested, struct ens_err *err);
+int oci_open_descriptor(struct ens_oci_image *img, json_t *d, struct ens_err *err);
+bool oci_mt_index(const char *mt);
+/* docker:// (transport_registry.c): the document served for a tag or
+ * digest to the manifest descriptor to open; an error body to text. */
+int oci_registry_doc(struct ens_oci_image *img, const uint8_t *body, size_t len, const char *ctype,
+		     json_t **desc, struct ens_err *err);
+void oci_registry_error_text(long status, const uint8_t *body, size_t blen, char *out, size_t len);
+bool oci_mt_manifest(const char *mt);
 
 /* The new layer (oci_newlayer.c), written to f: tar, or tar+gzip. */
 struct oci_newlayer {
