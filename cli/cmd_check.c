@@ -87,6 +87,31 @@ static int resign_debug(const struct ens_app *app, const struct cli_app_opts *re
 	return 0;
 }
 
+/* "Would this start?": the file as it is must measure what was signed,
+ * whatever the configuration asked for (a changed image fails, debug or not). */
+static int image_unchanged(const struct ens_app *app, const char *path, struct ens_err *err)
+{
+	struct ens_app_layout lay;
+	uint8_t mr[2][32];
+	char got[65], want[65];
+
+	if (ens_app_plan(app, &app->sig->cfg, &lay, err) ||
+	    ens_app_measure(app, &lay, app->sig->models, mr, err))
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		if (!(app->sig->models & (i ? ENS_MM_SGX2 : ENS_MM_SGX1)) ||
+		    !memcmp(mr[i], app->sig->sig[i].enclavehash, 32))
+			continue;
+		ens_hex(app->sig->sig[i].enclavehash, 32, want);
+		ens_hex(mr[i], 32, got);
+		ens_fail(err, ENS_E_VERIFY, "'%s': the application changed after signing: %s: the SIGSTRUCT says"
+			 " MRENCLAVE %s, the file measures %s; it would not start: sign it again",
+			 path, i ? "sgx2" : "sgx1", want, got);
+		return -1;
+	}
+	return 0;
+}
+
 int cmd_check(int argc, char **argv)
 {
 	struct cli_app_opts o;
@@ -104,6 +129,10 @@ int cmd_check(int argc, char **argv)
 	if (!app.is_signed) {
 		ens_app_close(&app);
 		return cli_errorf("'%s': not signed (no %s section)", o.input, ENS_APP_SECTION);
+	}
+	if (image_unchanged(&app, o.input, &err)) {
+		ens_app_close(&app);
+		return cli_error(&err);
 	}
 	models = o.models_given ? o.models : app.sig->models;
 	production = app.sig->production;

@@ -1,0 +1,31 @@
+#!/bin/sh
+# Issue 17: what a new user meets. One section per numbered item of the issue.
+. "$(dirname "$0")/lib.sh"
+
+APP="$TMP/hello"
+D=2024-01-31
+K="$TV/keys/sig1.key.pem"
+cp "$BUILD/examples/hello" "$APP" || { t_bad setup "build/examples/hello missing"; t_done; exit 1; }
+for v in STACK MIN_HEAP HEAP TCS MPROTECT ALLOW_DLOPEN XFRM ISVSVN ISVPRODID KEY PRODUCTION MEMORY_MODEL; do
+	unset "SCONE_$v" "ENSIGN_$v"
+done
+unset ENSIGN_KEY_PASSPHRASE
+# flipbyte FILE OFFSET: overwrite one byte with 0x90 (or 0x91 if it was 0x90)
+flipbyte() { b=$(od -An -tx1 -j "$2" -N 1 "$1" | tr -d ' '); [ "$b" = 90 ] && n='\221' || n='\220'
+	printf "$n" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null; }
+# textoff FILE: file offset of the .text section
+textoff() { echo $((0x$(readelf -SW "$1" | sed -n 's/.*] \.text  *[A-Z]*  *[0-9a-f]*  *\([0-9a-f]*\) .*/\1/p' | head -n 1))); }
+
+# --- 1. check recomputes MRENCLAVE: a changed image is a failure, debug and production
+t_run "1: sign" 0 "$ENSIGN" sign --date $D -o "$TMP/a.signed" "$APP"
+t_run "1: check unchanged" 0 "$ENSIGN" check "$TMP/a.signed"
+cp "$TMP/a.signed" "$TMP/t.signed"; flipbyte "$TMP/t.signed" $(( $(textoff "$TMP/t.signed") + 8 ))
+t_err "1: check changed code (debug)" 1 "changed after signing: sgx1: the SIGSTRUCT says MRENCLAVE [0-9a-f]{64}, the file measures [0-9a-f]{64}" \
+	"$ENSIGN" check "$TMP/t.signed"
+t_err "1: check changed code, other config (debug)" 1 "changed after signing" "$ENSIGN" check "$TMP/t.signed" --heap=128M
+t_run "1: sign production" 0 "$ENSIGN" sign --date $D --production --key "$K" -o "$TMP/p.signed" "$APP"
+t_run "1: check production unchanged" 0 "$ENSIGN" check "$TMP/p.signed"
+flipbyte "$TMP/p.signed" $(( $(textoff "$TMP/p.signed") + 8 ))
+t_err "1: check changed code (production)" 1 "changed after signing" "$ENSIGN" check "$TMP/p.signed"
+
+t_done
