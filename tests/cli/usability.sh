@@ -28,4 +28,15 @@ t_run "1: check production unchanged" 0 "$ENSIGN" check "$TMP/p.signed"
 flipbyte "$TMP/p.signed" $(( $(textoff "$TMP/p.signed") + 8 ))
 t_err "1: check changed code (production)" 1 "changed after signing" "$ENSIGN" check "$TMP/p.signed"
 
+# --- 2. a package whose config.json changed is reported as tampered (verify and the runner)
+mkdir -p "$TMP/pk/bin" "$TMP/rt"; cp "$APP" "$TMP/pk/bin/hello"
+printf '{"version": "0.1", "Debug": true, "ApplicationPath": "/bin/hello", "MemorySize": "256k"}\n' >"$TMP/pk.json"
+t_run "2: package" 0 "$ENSIGN" package "$TMP/pk" --config "$TMP/pk.json" --target linux --date 20240131 -o "$TMP/pkg"
+t_run "2: verify untouched package" 0 "$ENSIGN" verify "$TMP/pkg"
+python3 -c 'import sys; p=sys.argv[1]; b=open(p,"rb").read(); i=b.rindex(b"\"/bin/hello\""); open(p,"wb").write(b[:i+2]+b"Z"+b[i+3:])' "$TMP/pkg"
+t_err "2: verify names the tampering" 1 "changed after signing.*does not match its SIGSTRUCT" "$ENSIGN" verify "$TMP/pkg"
+t_err "2: runner names the tampering" 125 "refusing to run.*changed after signing" env TMPDIR="$TMP/rt" "$TMP/pkg"
+python3 -c 'import sys; p=sys.argv[1]; b=open(p,"rb").read(); i=b.rindex(b"\"/Zin/hello\""); open(p,"wb").write(b[:i-3]+b"@"+b[i-2:])' "$TMP/pkg"
+t_err "2: config that no longer parses" 1 "changed after signing or is damaged" "$ENSIGN" verify "$TMP/pkg"
+
 t_done
