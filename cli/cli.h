@@ -124,6 +124,11 @@ bool cli_has_flag(int argc, char **argv, const char *flag);
  * error, sets *rc to the exit status and returns NULL. */
 const struct cli_format *cli_input_format(int argc, char **argv, const char *usage, const char **path, int *rc);
 
+/* cli/probe_cli.c: 0 when path is of a kind in want (ENS_KBIT mask of
+ * include/ensign/probe.h) or of no known kind; else prints "'path' is <kind>,
+ * not <what>: <what to do>" and returns 1. */
+int cli_expect_kind(const char *path, uint64_t want, const char *what);
+
 /* Implemented in cli/sgxs_info.c */
 int cli_sgxs_info(const char *path, int argc, char **argv, bool json);
 

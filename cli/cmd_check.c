@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli_app.h"
+#include "ensign/probe.h"
 
 static int diff_size(const char *name, uint64_t signed_v, uint64_t req)
 {
@@ -124,6 +125,9 @@ int cmd_check(int argc, char **argv)
 
 	if (r)
 		return r < 0 ? 0 : r;
+	if ((r = cli_expect_kind(o.input, ENS_KBIT(ENS_K_ELF_APP_SIGNED) | ENS_KBIT(ENS_K_ELF_EXEC) |
+				 ENS_KBIT(ENS_K_ELF_SHARED), "an application signed by ensign")))
+		return r;
 	if (ens_app_open(&app, o.input, &err))
 		return cli_error(&err);
 	if (!app.is_signed) {

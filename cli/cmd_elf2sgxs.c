@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "ensign/probe.h"
 #include "ensign/fortanix.h"
 #include "ensign/io.h"
 #include "ensign/sgxs.h"
@@ -141,6 +142,10 @@ int cmd_elf2sgxs(int argc, char **argv)
 
 	struct ens_err err = { 0 };
 	struct ens_elf2sgxs *e = NULL;
+	int kr = cli_expect_kind(input, ENS_KBIT(ENS_K_ELF_EDP) | ENS_KBIT(ENS_K_ELF_EXEC) | ENS_KBIT(ENS_K_ELF_SHARED) |
+				 ENS_KBIT(ENS_K_ELF_OBJECT) | ENS_KBIT(ENS_K_ELF_OTHER), "a Fortanix EDP enclave (ELF)");
+	if (kr)
+		return kr;
 	if (ens_check_not_same(input, output, &err) || ens_elf2sgxs_open(&e, input, &o, &err))
 		return err.code == ENS_E_USAGE ? cli_usage_error(usage, "%s", err.msg) : cli_error(&err);
 

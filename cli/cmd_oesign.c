@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "ensign/probe.h"
 #include "ensign/oe.h"
 #include "oe_cli.h"
 
@@ -77,7 +78,10 @@ int oe_cli_load(const char *image, const char *conf, bool merge, struct ens_oe_i
 	struct ens_oe_conf c;
 	if (conf && ens_oe_conf_load(conf, &c, err) < 0)
 		return ens_err_prefix(err, "cannot load configuration file '%s'", conf);
-	if (ens_oe_open(image, img, err) < 0)
+	if (ens_probe_expect(image, ENS_KBITS_ELF & ~(ENS_KBIT(ENS_K_ELF_INTEL) | ENS_KBIT(ENS_K_ELF_EDP) |
+						      ENS_KBIT(ENS_K_ELF_APP_SIGNED)),
+			     "an Open Enclave enclave (ELF)", err) ||
+	    ens_oe_open(image, img, err) < 0)
 		return -1;
 	ens_oe_props_read(*img, p);
 	if ((conf || merge ? ens_oe_merge(p, conf ? &c : NULL, err) : ens_oe_validate(p, err)) < 0) {

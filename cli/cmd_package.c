@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "cli.h"
+#include "ensign/probe.h"
 #include "ensign/package.h"
 
 extern const uint8_t ens_pkg_stub_start[], ens_pkg_stub_end[];
@@ -147,6 +148,8 @@ int cmd_package(int argc, char **argv)
 		if (!S_ISDIR(st.st_mode))
 			return cli_errorf("application directory '%s' is not a directory", o.appdir);
 	}
+	if ((r = cli_expect_kind(o.config, ENS_KBIT(ENS_K_JSON) | ENS_KBIT(ENS_K_TEXT), "a config.json")))
+		return r;
 	if (ens_read_file(o.config, 1u << 24, &config, &config_len, &err))
 		return cli_error(&err);
 	if (ens_pkg_config_parse(config, config_len, o.config, &cfg, &err)) {

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
+#include "ensign/probe.h"
 #include "ensign/fortanix.h"
 #include "ensign/io.h"
 #include "ensign/sigstruct.h"
@@ -132,6 +133,9 @@ int cmd_run(int argc, char **argv)
 	struct ens_host_cpu cpu;
 	ens_host_cpu_probe(&cpu);
 	struct ens_run_image img;
+	int kr = cli_expect_kind(input, ENS_KBIT(ENS_K_SGXS) | ENS_KBIT(ENS_K_SGXS_UNSIZED), "an SGXS file");
+	if (kr)
+		return kr;
 	if (ens_run_image_read(input, &img, &err))
 		return cli_error(&err);
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "ensign/probe.h"
 
 int cli_sign_app(int argc, char **argv) __attribute__((weak));
 
@@ -121,6 +122,12 @@ int cmd_sign(int argc, char **argv)
 
 	in = cli_find_input(argc, argv);
 	if (in && is_elf(in)) {
+		int r = cli_expect_kind(in, ENS_KBIT(ENS_K_ELF_EXEC) | ENS_KBIT(ENS_K_ELF_SHARED) |
+					ENS_KBIT(ENS_K_ELF_APP_SIGNED) | ENS_KBIT(ENS_K_ELF_OTHER),
+					"an application ensign signs");
+
+		if (r)
+			return r;
 		if (cli_sign_app)
 			return cli_sign_app(argc, argv);
 		return cli_errorf("'%s': signing applications is not available in this build", in);
@@ -233,6 +240,9 @@ int cmd_sign(int argc, char **argv)
 	}
 	if (ens_date_resolve(date, &f.date, &err))
 		return cli_error(&err);
+	if ((rc = cli_expect_kind(in, ENS_KBIT(ENS_K_SGXS) | ENS_KBIT(ENS_K_SGXS_UNSIZED),
+				  "an SGXS file or an application (ELF executable)")))
+		return rc;
 	if (ens_sgxs_mrenclave(in, f.enclavehash, NULL, &err))
 		return cli_error(&err);
 	if (!out && !cli_sign_is_step1(&so)) {

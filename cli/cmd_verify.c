@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "ensign/probe.h"
 
 static const char usage[] = "ensign verify --sig FILE.sig [INPUT] [--mrenclave HEX] [--mrsigner HEX]\n"
 			    "       ensign verify SIGNED-FILE";
@@ -18,6 +19,8 @@ int cli_verify_sig_file(const char *sig_path, const uint8_t *mrenclave, const ui
 	char hex[65];
 	int bad;
 
+	if ((bad = cli_expect_kind(sig_path, ENS_KBIT(ENS_K_SIGSTRUCT), "a SIGSTRUCT")))
+		return bad;
 	if (ens_read_file(sig_path, 1 << 20, &buf, &len, &err))
 		return cli_error(&err);
 	bad = ens_sigstruct_verify(buf, len, mrenclave, &rep);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "cli.h"
+#include "ensign/probe.h"
 #include "ensign/pkcs11.h"
 
 int cli_open_signer(const char *keyspec, bool production, struct ens_signer **out, struct ens_err *err)
@@ -23,6 +24,11 @@ int cli_open_signer(const char *keyspec, bool production, struct ens_signer **ou
 	}
 	if (ens_pkcs11_is_uri(keyspec))
 		return cli_open_pkcs11(keyspec, NULL, out, err);
+	/* PEM files of every kind go to the key reader, which says what they hold */
+	if (ens_probe_expect(keyspec, ~(ENS_KBITS_ELF | ENS_KBIT(ENS_K_SGXS) | ENS_KBIT(ENS_K_SGXS_UNSIZED) |
+				       ENS_KBIT(ENS_K_SIGSTRUCT) | ENS_KBIT(ENS_K_PACKAGE) | ENS_KBIT(ENS_K_ARCHIVE)),
+			     "a private key", err))
+		return -1;
 	if (ens_signer_open_pem(out, keyspec, NULL, warning, sizeof warning, err))
 		return -1;
 	if (warning[0])

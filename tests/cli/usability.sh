@@ -39,4 +39,20 @@ t_err "2: runner names the tampering" 125 "refusing to run.*changed after signin
 python3 -c 'import sys; p=sys.argv[1]; b=open(p,"rb").read(); i=b.rindex(b"\"/Zin/hello\""); open(p,"wb").write(b[:i-3]+b"@"+b[i-2:])' "$TMP/pkg"
 t_err "2: config that no longer parses" 1 "changed after signing or is damaged" "$ENSIGN" verify "$TMP/pkg"
 
+# --- 3. the kind of a file is recognised before parsing (the catalogue, tests/bad-inputs/cases.tsv
+# rows kind-*, covers every command that reads a file; here the messages of the issue)
+printf 'int main(void) { return 0; }\n' >"$TMP/hello.c"
+t_err "3: sign hello.c" 1 "^ensign: '[^']*hello.c' is a text file, not an SGXS file or an application" "$ENSIGN" sign "$TMP/hello.c"
+t_err "3: sign a PEM" 1 "is a PEM private key, not an SGXS file" "$ENSIGN" sign "$K"
+ln -s "$ENSIGN" "$TMP/sgxs-sign"; ln -s "$ENSIGN" "$TMP/ftxsgx-runner"
+t_err "3: sgxs-sign an EDP ELF" 1 "^sgxs-sign: '[^']*t.elf' is a Fortanix EDP enclave \(ELF executable\), not an SGXS file: convert it with \`ensign elf2sgxs\`" \
+	"$TMP/sgxs-sign" --key "$K" "$TOP/tests/vectors/fortanix/t.elf" "$TMP/x.sig"
+t_err "3: ftxsgx-runner an EDP ELF" 1 "^ftxsgx-runner: .* is a Fortanix EDP enclave .*convert it with" \
+	"$TMP/ftxsgx-runner" "$TOP/tests/vectors/fortanix/t.elf"
+t_err "3: sgxs-sign an application" 1 "is an ELF executable, not an SGXS file: sign it as an application with \`ensign sign\`" \
+	"$TMP/sgxs-sign" --key "$K" "$APP" "$TMP/x.sig"
+t_err "3: elf2sgxs a signed application" 1 "is an application signed by ensign \(ELF\), not a Fortanix EDP enclave" \
+	"$ENSIGN" elf2sgxs --heap-size 0x20000 --stack-size 0x20000 "$TMP/a.signed" -o "$TMP/x.sgxs"
+t_absent "3: nothing written" "$TMP/x.sig" "$TMP/x.sgxs"
+
 t_done
