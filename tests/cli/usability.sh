@@ -55,4 +55,16 @@ t_err "3: elf2sgxs a signed application" 1 "is an application signed by ensign \
 	"$ENSIGN" elf2sgxs --heap-size 0x20000 --stack-size 0x20000 "$TMP/a.signed" -o "$TMP/x.sgxs"
 t_absent "3: nothing written" "$TMP/x.sig" "$TMP/x.sgxs"
 
+# --- 4. the README says first which outputs which runtime loads, and that the
+# application and package layouts are ensign's own (no claim of scone-signer compatibility)
+head -n 25 "$TOP/README.md" >"$TMP/readme"
+t_eq "4: runtime table first" "$(grep -c 'Which runtime loads what ensign writes' "$TMP/readme")" 1
+for rt in "Intel SGX SDK" "Open Enclave" "Fortanix EDP" "Gramine"; do
+	t_eq "4: names $rt" "$(grep -c "$rt" "$TMP/readme" | awk '{print ($1 > 0)}')" 1
+done
+t_eq "4: application row says no runtime" "$(grep '^| `ensign sign APP`' "$TMP/readme" | grep -c 'no existing runtime')" 1
+t_eq "4: package row says ensign's own contract" "$(grep '^| `ensign package`' "$TMP/readme" | grep -c "ensign's own contract")" 1
+t_eq "4: no scone compatibility claim" "$(tr '\n' ' ' <"$TOP/README.md" | grep -c 'SCONE-style application signing, byte for byte')" 0
+t_eq "4: sign-app page says so" "$(grep -c 'no existing runtime loads it' "$TOP/docs/ensign-sign-app.1")" 1
+
 t_done
