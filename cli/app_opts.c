@@ -159,6 +159,8 @@ static int resolve(const char *flagval[P_COUNT], struct cli_app_opts *o, struct 
 			if (strcmp(v, "0") && strcmp(v, "1"))
 				return ens_fail(err, ENS_E_USAGE, "%s: '%s' is not 0 or 1", name, v);
 			o->sign.production = *v == '1';
+			if (o->sign.production)
+				o->production_var = name;
 		}
 	}
 	return ens_app_check_xfrm(o->xfrm, err);

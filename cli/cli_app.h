@@ -18,6 +18,7 @@ struct cli_app_opts {
 	struct cli_sign_opts sign;
 	bool env, json, in_place;
 	const char *output, *sig_dir, *sgxs, *date, *input;
+	const char *production_var;	/* the variable that set production, NULL if the flag did */
 };
 
 /* Parse argv (argv[0] the command name). Returns 0 to go on, -1 after

@@ -173,7 +173,7 @@ t_run "verify bad-truncated" 1 "$ENSIGN" verify --sig "$C/bad-truncated.sig"
 t_eq "bad-truncated reason" "$(grep -c 'a SIGSTRUCT has 1808' "$TMP/out")" 1
 t_run "verify sig + sgxs" 0 "$ENSIGN" verify --sig "$C/sgx_detect_test_enclave.sig" "$C/sgx_detect_test_enclave.sgxs"
 t_run "verify sig + other sgxs" 1 "$ENSIGN" verify --sig "$C/sized.sig" "$C/nodebug.sgxs"
-t_eq "mismatch reason" "$(grep -c 'ENCLAVEHASH is 4715.*expected 873f' "$TMP/out")" 1
+t_eq "mismatch reason" "$(grep -c 'ENCLAVEHASH: the SIGSTRUCT says 4715.*, the enclave measures 873f' "$TMP/out")" 1
 t_run "verify --mrenclave" 0 "$ENSIGN" verify --sig "$C/sized.sig" --mrenclave 471554745bad5497053506c7acdb1137e5e2e1004cd97eb50497a7253b3d6bf4
 t_run "verify --mrsigner wrong" 1 "$ENSIGN" verify --sig "$C/sized.sig" --mrsigner "$MRS_DEBUG"
 t_run "verify FILE.sgxs with FILE.sig" 0 "$ENSIGN" verify "$C/sgx_detect_test_enclave.sgxs"

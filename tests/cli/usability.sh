@@ -67,4 +67,16 @@ t_eq "4: package row says ensign's own contract" "$(grep '^| `ensign package`' "
 t_eq "4: no scone compatibility claim" "$(tr '\n' ' ' <"$TOP/README.md" | grep -c 'SCONE-style application signing, byte for byte')" 0
 t_eq "4: sign-app page says so" "$(grep -c 'no existing runtime loads it' "$TOP/docs/ensign-sign-app.1")" 1
 
+# --- 10. messages name the variable that set a value; verify says which side says what
+t_err "10: SCONE_PRODUCTION names the variable" 1 "^ensign: SCONE_PRODUCTION=1 \(production\) needs a key: set --key or SCONE_KEY" \
+	env SCONE_PRODUCTION=1 "$ENSIGN" sign --env -o "$TMP/x" "$APP"
+t_err "10: ENSIGN_PRODUCTION names the variable" 1 "^ensign: ENSIGN_PRODUCTION=1 \(production\) needs a key: set --key or ENSIGN_KEY" \
+	env ENSIGN_PRODUCTION=1 "$ENSIGN" sign --env -o "$TMP/x" "$APP"
+t_err "10: --production names the flag" 1 "^ensign: --production needs --key" "$ENSIGN" sign --production -o "$TMP/x" "$APP"
+t_absent "10: nothing written" "$TMP/x"
+"$ENSIGN" measure "$TV/core/sized.sgxs" >"$TMP/mr" 2>/dev/null
+t_run "10: verify a mismatching SIGSTRUCT" 1 "$ENSIGN" verify --sig "$TV/core/seed.sig" "$TV/core/sized.sgxs"
+t_eq "10: verify says which side says what" \
+	"$(grep -c "ENCLAVEHASH: the SIGSTRUCT says $(od -An -tx1 -v -j 960 -N 32 "$TV/core/seed.sig" | tr -d ' \n'), the enclave measures $(awk '{print $NF}' "$TMP/mr" | head -n 1)" "$TMP/out")" 1
+
 t_done
