@@ -97,12 +97,12 @@ static int read_image(const struct pkg_opts *o, const struct ens_pkg_config *c, 
 	size_t n = strlen(c->application_path);
 
 	if (strstr(c->application_path, "/../") || (n >= 3 && !strcmp(c->application_path + n - 3, "/..")))
-		return ens_fail(err, ENS_E_USAGE, "'%s': ApplicationPath '%s' must not contain '..'", o->config,
+		return ens_fail(err, ENS_E_FORMAT, "'%s': ApplicationPath '%s' must not contain '..'", o->config,
 				c->application_path);
 	if (snprintf(path, sizeof path, "%s%s", o->appdir, c->application_path) >= (int)sizeof path)
-		return ens_fail(err, ENS_E_USAGE, "'%s': path too long", c->application_path);
+		return ens_fail(err, ENS_E_FORMAT, "'%s': path too long", c->application_path);
 	if (lstat(path, &st) || !S_ISREG(st.st_mode))
-		return ens_fail(err, ENS_E_USAGE, "'%s': ApplicationPath '%s' is not a file in '%s'", o->config,
+		return ens_fail(err, ENS_E_FORMAT, "'%s': ApplicationPath '%s' is not a file in '%s'", o->config,
 				c->application_path, o->appdir);
 	return ens_read_file(path, 1ull << 32, buf, len, err);
 }
@@ -176,7 +176,7 @@ int cmd_package(int argc, char **argv)
 
 		out = slash[1] ? slash + 1 : "";
 		if (!*out) {
-			ens_fail(&err, ENS_E_USAGE, "'%s': ApplicationPath '%s' has no file name", o.config,
+			ens_fail(&err, ENS_E_FORMAT, "'%s': ApplicationPath '%s' has no file name", o.config,
 				 cfg.application_path);
 			goto fail;
 		}

@@ -124,10 +124,10 @@ int cli_sign_app(int argc, char **argv)
 	if (o.sign.production && !external_signature(&o.sign) &&
 	    (!o.sign.key || !*o.sign.key || !strcmp(o.sign.key, "debug")))
 		return o.production_var ?
-			cli_errorf("%s=1 (production) needs a key: set --key or %s; the built-in debug key never signs"
-				   " for production", o.production_var,
-				   !strncmp(o.production_var, "SCONE_", 6) ? "SCONE_KEY" : "ENSIGN_KEY") :
-			cli_errorf("--production needs --key: the built-in debug key never signs for production");
+			cli_usage_error(NULL, "%s=1 (production) needs a key: set --key or %s; the built-in debug key"
+					" never signs for production", o.production_var,
+					!strncmp(o.production_var, "SCONE_", 6) ? "SCONE_KEY" : "ENSIGN_KEY") :
+			cli_usage_error(NULL, "--production needs --key: the built-in debug key never signs for production");
 	if (o.in_place) {
 		outpath = strdup(o.input);
 	} else if (o.output) {

@@ -115,8 +115,12 @@ format: {
 		const char *path = cli_find_input(argc, argv);
 		const struct cli_format *fmt;
 
-		if (!path)
+		if (!path) {
+			for (int i = 1; i < argc; i++)	/* a named file that is not there: exit 1 */
+				if (argv[i][0] != '-')
+					return cli_input_missing(argv[i]);
 			return cli_usage_error(usage, "verify: give --sig FILE.sig or a signed file");
+		}
 		fmt = cli_format_detect(path, &err);
 		if (!fmt)
 			return cli_error(&err);

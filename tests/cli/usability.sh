@@ -68,15 +68,41 @@ t_eq "4: no scone compatibility claim" "$(tr '\n' ' ' <"$TOP/README.md" | grep -
 t_eq "4: sign-app page says so" "$(grep -c 'no existing runtime loads it' "$TOP/docs/ensign-sign-app.1")" 1
 
 # --- 10. messages name the variable that set a value; verify says which side says what
-t_err "10: SCONE_PRODUCTION names the variable" 1 "^ensign: SCONE_PRODUCTION=1 \(production\) needs a key: set --key or SCONE_KEY" \
+t_err "10: SCONE_PRODUCTION names the variable" 2 "^ensign: SCONE_PRODUCTION=1 \(production\) needs a key: set --key or SCONE_KEY" \
 	env SCONE_PRODUCTION=1 "$ENSIGN" sign --env -o "$TMP/x" "$APP"
-t_err "10: ENSIGN_PRODUCTION names the variable" 1 "^ensign: ENSIGN_PRODUCTION=1 \(production\) needs a key: set --key or ENSIGN_KEY" \
+t_err "10: ENSIGN_PRODUCTION names the variable" 2 "^ensign: ENSIGN_PRODUCTION=1 \(production\) needs a key: set --key or ENSIGN_KEY" \
 	env ENSIGN_PRODUCTION=1 "$ENSIGN" sign --env -o "$TMP/x" "$APP"
-t_err "10: --production names the flag" 1 "^ensign: --production needs --key" "$ENSIGN" sign --production -o "$TMP/x" "$APP"
+t_err "10: --production names the flag" 2 "^ensign: --production needs --key" "$ENSIGN" sign --production -o "$TMP/x" "$APP"
 t_absent "10: nothing written" "$TMP/x"
 "$ENSIGN" measure "$TV/core/sized.sgxs" >"$TMP/mr" 2>/dev/null
 t_run "10: verify a mismatching SIGSTRUCT" 1 "$ENSIGN" verify --sig "$TV/core/seed.sig" "$TV/core/sized.sgxs"
 t_eq "10: verify says which side says what" \
 	"$(grep -c "ENCLAVEHASH: the SIGSTRUCT says $(od -An -tx1 -v -j 960 -N 32 "$TV/core/seed.sig" | tr -d ' \n'), the enclave measures $(awk '{print $NF}' "$TMP/mr" | head -n 1)" "$TMP/out")" 1
+
+# --- 11. exit codes: 0 success, 1 failed check or bad input file, 2 usage error, 3 no SGX
+for c in append check container elf2sgxs info keygen measure oesign package run sgx_sign sign verify sgxs-sign \
+	ftxsgx-runner ftxsgx-elf2sgxs sgxs-append; do
+	t_err "11: $c unknown option" 2 "." "$ENSIGN" $c --bogus-option
+done
+for c in "append" "check" "info" "measure" "run" "sign" "verify" "verify --sig" "elf2sgxs --heap-size 0x20000 --stack-size 0x20000" \
+	"oesign dump -e" "sgx_sign dump -dumpfile $TMP/d -enclave"; do
+	# shellcheck disable=SC2086
+	t_err "11: $c missing file" 1 "cannot open '$TMP/nope'" "$ENSIGN" $c "$TMP/nope"
+done
+t_err "11: sgxs-sign missing file" 1 "cannot open" "$ENSIGN" sgxs-sign --key "$K" "$TMP/nope" "$TMP/x.sig"
+t_err "11: verify a failed check" 1 "." "$ENSIGN" verify "$TMP/t.signed"
+t_err "11: check a changed file" 1 "changed after signing" "$ENSIGN" check "$TMP/t.signed"
+printf '{"version": "0.1", "Debug": true, "ApplicationPath": "/bin/none"}\n' >"$TMP/none.json"
+printf '{"version": "0.1", "Debug": true, "ApplicationPath": "/bin/hello", "MemorySize": "12Q"}\n' >"$TMP/mem.json"
+t_err "11: package ApplicationPath missing (config error)" 1 "ApplicationPath '/bin/none' is not a file" \
+	"$ENSIGN" package "$TMP/pk" --config "$TMP/none.json" -o "$TMP/x"
+t_err "11: package config value error" 1 "MemorySize" "$ENSIGN" package "$TMP/pk" --config "$TMP/mem.json" -o "$TMP/x" 2>/dev/null
+t_err "11: contradicting options" 2 "production" "$ENSIGN" sign --production -o "$TMP/x" "$APP"
+if [ -e /dev/sgx_enclave ]; then
+	t_skip "11: no SGX exit 3" "this host has SGX"
+else
+	t_err "11: run without SGX" 3 "SGX is not available on this host" "$ENSIGN" run "$TV/core/sized.sgxs"
+fi
+t_eq "11: ensign(1) documents 3" "$(grep -c 'no SGX on this host' "$TOP/docs/ensign.1")" 1
 
 t_done
