@@ -80,6 +80,8 @@ static int set_param(int p, const char *s, const char *name, struct cli_app_opts
 			return ens_fail(err, ENS_E_USAGE, "%s: '%s' exceeds the largest enclave (128T)", name, s);
 		if (p == P_STACK && !v)
 			return ens_fail(err, ENS_E_USAGE, "%s: the stack must be at least one page", name);
+		if (p == P_HEAP && !v)	/* a valid layout (docs/layout.md), rarely what is meant */
+			cli_warn("%s=0: the application gets no heap (every allocation will fail)", name);
 	} else {
 		if (ens_parse_u64(s, &v, name, err))
 			return -1;

@@ -5,6 +5,7 @@
 #define ENSIGN_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <getopt.h>
 #include "ensign/ensign.h"
@@ -26,6 +27,8 @@ void cli_warn(const char *fmt, ...) ENS_PRINTF(1, 2);
 void cli_note(const char *fmt, ...) ENS_PRINTF(1, 2);
 /* "ensign <cmd>: <msg>" plus "usage: ..." on stderr; returns EXIT_USAGE. */
 int cli_usage_error(const char *usage, const char *fmt, ...) ENS_PRINTF(2, 3);
+/* "usage: <usage>", with "ensign <cmd>" replaced by the name invoked (a personality). */
+void cli_print_usage(FILE *f, const char *usage);
 
 /* Signing options every signing command shares (one-step, two-step, PKCS#11,
  * external command). Commands add CLI_SIGN_LONGOPTS to their getopt_long

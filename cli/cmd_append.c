@@ -69,7 +69,7 @@ int cmd_append(int argc, char **argv)
 		dashdash = true;
 	}
 	if (i < argc && (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)) {
-		printf("usage: %s\n", usage);
+		cli_print_usage(stdout, usage);
 		return 0;
 	}
 	if (i >= argc)

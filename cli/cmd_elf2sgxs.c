@@ -121,7 +121,7 @@ int cmd_elf2sgxs(int argc, char **argv)
 		case 'l': o.library = true; break;
 		case 'u': o.unsized = true; break;
 		case 'o': output = optarg; break;
-		case 'h': printf("usage: %s\n", usage); return 0;
+		case 'h': cli_print_usage(stdout, usage); return 0;
 		default: return cli_usage_error(usage, "unknown option");
 		}
 	}

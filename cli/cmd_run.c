@@ -110,7 +110,7 @@ int cmd_run(int argc, char **argv)
 			else if (strcmp(v, "coresident") != 0)
 				return cli_usage_error(usage, "-s takes coresident, dummy or file=PATH, not '%s'", v);
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			printf("usage: %s\n", usage);
+			cli_print_usage(stdout, usage);
 			return 0;
 		} else if (strcmp(a, "--") == 0) {
 			i++;

@@ -76,6 +76,10 @@ int main(int argc, char **argv)
 	if (strcmp(base, "ensign") && (c = find(base))) {
 		cli_prog = c->name;
 		argv[0] = (char *)c->name;
+		if (argc == 2 && (!strcmp(argv[1], "--version") || (!strcmp(argv[1], "-V") && strchr(c->name, '-')))) {
+			printf("%s (ensign %s)\n", c->name, ENSIGN_VERSION);
+			return finish(0);
+		}
 		return finish(c->fn(argc, argv));
 	}
 	if (argc < 2) {
@@ -87,6 +91,11 @@ int main(int argc, char **argv)
 			char *args[] = { (char *)c->name, "--help", NULL };
 
 			return finish(c->fn(2, args));
+		}
+		if (argc > 2) {
+			fprintf(stderr, "ensign: help: '%s' is not a command\n", argv[2]);
+			usage(stderr);
+			return EXIT_USAGE;
 		}
 		usage(stdout);
 		return finish(0);

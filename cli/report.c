@@ -58,8 +58,21 @@ int cli_usage_error(const char *usage, const char *fmt, ...)
 	vmsg("", fmt, ap);
 	va_end(ap);
 	if (usage)
-		fprintf(stderr, "usage: %s\n", usage);
+		cli_print_usage(stderr, usage);
 	return EXIT_USAGE;
+}
+
+void cli_print_usage(FILE *f, const char *usage)
+{
+	/* "ensign elf2sgxs ..." under the name ftxsgx-elf2sgxs reads "ftxsgx-elf2sgxs ..." */
+	if (strcmp(cli_prog, "ensign") && !strncmp(usage, "ensign ", 7)) {
+		const char *rest = usage + 7;
+
+		rest += strcspn(rest, " \n");
+		fprintf(f, "usage: %s%s\n", cli_prog, rest);
+		return;
+	}
+	fprintf(f, "usage: %s\n", usage);
 }
 
 void cli_json_str(const char *s)

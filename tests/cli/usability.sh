@@ -105,4 +105,29 @@ else
 fi
 t_eq "11: ensign(1) documents 3" "$(grep -c 'no SGX on this host' "$TOP/docs/ensign.1")" 1
 
+# --- 12. small surprises
+t_err "12: help nosuch" 2 "^ensign: help: 'nosuch' is not a command" "$ENSIGN" help nosuch
+t_run "12: help sign" 0 "$ENSIGN" help sign
+ln -s "$ENSIGN" "$TMP/ftxsgx-elf2sgxs"; ln -s "$ENSIGN" "$TMP/sgxs-append"
+t_run "12: ftxsgx-elf2sgxs --help" 0 "$TMP/ftxsgx-elf2sgxs" --help
+t_eq "12: usage names the name invoked" "$(head -n 1 "$TMP/out" | cut -d' ' -f1-2)" "usage: ftxsgx-elf2sgxs"
+t_err "12: usage error names the name invoked" 2 "^usage: sgxs-append " "$TMP/sgxs-append" --bogus
+t_err "12: ftxsgx-runner usage" 2 "^usage: ftxsgx-runner " "$TMP/ftxsgx-runner"
+t_run "12: sgxs-sign --version" 0 "$TMP/sgxs-sign" --version
+t_eq "12: sgxs-sign --version prints" "$(cat "$TMP/out")" "sgxs-sign (ensign $("$ENSIGN" --version | cut -d' ' -f2))"
+t_run "12: ftxsgx-runner -V" 0 "$TMP/ftxsgx-runner" -V
+t_err "12: --heap=0 warns" 0 "^ensign: warning: --heap=0: the application gets no heap" "$ENSIGN" measure "$APP" --heap=0
+t_err "12: SCONE_HEAP=0 warns" 0 "^ensign: warning: SCONE_HEAP=0: the application gets no heap" env SCONE_HEAP=0 "$ENSIGN" measure --env "$APP"
+m1536=$("$ENSIGN" measure "$APP" --heap=1536M | awk '$1=="sgx1"{print $2}')
+t_eq "12: 1.5G = 1536M" "$("$ENSIGN" measure "$APP" --heap=1.5G | awk '$1=="sgx1"{print $2}')" "$m1536"
+t_eq "12: 1.5GiB = 1536M" "$("$ENSIGN" measure "$APP" --heap=1.5GiB | awk '$1=="sgx1"{print $2}')" "$m1536"
+t_eq "12: 1536MiB = 1536M" "$("$ENSIGN" measure "$APP" --heap=1536MiB | awk '$1=="sgx1"{print $2}')" "$m1536"
+t_eq "12: 1572864KiB = 1536M" "$("$ENSIGN" measure "$APP" --heap=1572864kib | awk '$1=="sgx1"{print $2}')" "$m1536"
+t_err "12: 1.3K is not whole bytes" 2 "'1.3K' is not a whole number of bytes" "$ENSIGN" measure "$APP" --heap=1.3K
+t_err "12: 1.25K is not whole pages" 2 "1280 bytes is not a multiple of the page size" "$ENSIGN" measure "$APP" --heap=1.25K
+t_err "12: 2.5 needs a unit" 2 "'2.5': a fraction needs a unit" "$ENSIGN" measure "$APP" --heap=2.5
+printf 'Debug=1\nFoo=3\n' >"$TMP/foo.conf"
+t_err "12: OE config: the key leads" 1 "foo.conf\(2\): unknown setting 'Foo' \(value 3\)" \
+	"$ENSIGN" oesign digest -e "$TOP/tests/oe/tiny_enclave.so" -c "$TMP/foo.conf" -d "$TMP/x.dig"
+
 t_done
