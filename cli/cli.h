@@ -48,8 +48,13 @@ struct cli_sign_opts {
 enum {
 	CLI_OPT_KEY = 0x1000, CLI_OPT_PKCS11_MODULE, CLI_OPT_PRODUCTION, CLI_OPT_GENDATA,
 	CLI_OPT_DIGEST_OUT, CLI_OPT_SIGNATURE, CLI_OPT_SIGNATURE_LE, CLI_OPT_PUBKEY,
-	CLI_OPT_UNSIGNED, CLI_OPT_SIGN_COMMAND, CLI_OPT_SIGN_END_
+	CLI_OPT_UNSIGNED, CLI_OPT_SIGN_COMMAND, CLI_OPT_PASSPHRASE_FILE, CLI_OPT_SIGN_END_
 };
+/* --passphrase-file FILE: the first line of FILE is the passphrase of an
+ * encrypted PEM key (else ENSIGN_KEY_PASSPHRASE, else a prompt on a terminal). */
+extern const char *cli_passphrase_file;
+/* A no-echo prompt on the controlling terminal (/dev/tty); -1 without one. */
+int cli_tty_prompt(const char *prompt, char *buf, size_t len, void *arg);
 #define CLI_SIGN_LONGOPTS \
 	{ "key", required_argument, 0, CLI_OPT_KEY }, \
 	{ "pkcs11-module", required_argument, 0, CLI_OPT_PKCS11_MODULE }, \
@@ -60,7 +65,8 @@ enum {
 	{ "signature-le", no_argument, 0, CLI_OPT_SIGNATURE_LE }, \
 	{ "pubkey", required_argument, 0, CLI_OPT_PUBKEY }, \
 	{ "unsigned", required_argument, 0, CLI_OPT_UNSIGNED }, \
-	{ "sign-command", required_argument, 0, CLI_OPT_SIGN_COMMAND }
+	{ "sign-command", required_argument, 0, CLI_OPT_SIGN_COMMAND }, \
+	{ "passphrase-file", required_argument, 0, CLI_OPT_PASSPHRASE_FILE }
 /* Returns 1 if c was one of CLI_OPT_*, else 0. */
 int cli_sign_opt(int c, const char *arg, struct cli_sign_opts *o);
 /* True when the options ask for two-step step 1 (--gendata/--digest-out). */

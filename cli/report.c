@@ -6,6 +6,7 @@
 #include "cli.h"
 
 const char *cli_prog = "ensign";
+const char *cli_passphrase_file;
 
 static void vmsg(const char *kind, const char *fmt, va_list ap)
 {

@@ -149,7 +149,7 @@ t_absent "key errors leave nothing" "$TMP/x.sig"
 cp "$K" "$TMP/open.pem"; chmod 644 "$TMP/open.pem"
 t_err "world-readable key warns" 0 "readable by others" "$ENSIGN" sign --key "$TMP/open.pem" "$C/sized.sgxs" -o "$TMP/w.sig"
 openssl pkey -in "$K" -aes256 -passout pass:s3cret -out "$TMP/enc.pem" 2>/dev/null; chmod 600 "$TMP/enc.pem"
-t_err "encrypted key without passphrase" 1 "passphrase is missing or wrong" env -u ENSIGN_KEY_PASSPHRASE "$ENSIGN" sign --key "$TMP/enc.pem" "$C/sized.sgxs" -o "$TMP/x.sig"
+t_err "encrypted key without passphrase" 1 "is encrypted and no passphrase was given" env -u ENSIGN_KEY_PASSPHRASE "$ENSIGN" sign --key "$TMP/enc.pem" "$C/sized.sgxs" -o "$TMP/x.sig"
 ENSIGN_KEY_PASSPHRASE=s3cret "$ENSIGN" sign --key "$TMP/enc.pem" --date 2024-01-01 "$C/sized.sgxs" -o "$TMP/e.sig" >/dev/null 2>&1
 t_cmp "encrypted key signs identically" "$TMP/e.sig" "$TMP/n.sig"
 # no private key material in any output

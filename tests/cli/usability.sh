@@ -130,4 +130,39 @@ printf 'Debug=1\nFoo=3\n' >"$TMP/foo.conf"
 t_err "12: OE config: the key leads" 1 "foo.conf\(2\): unknown setting 'Foo' \(value 3\)" \
 	"$ENSIGN" oesign digest -e "$TOP/tests/oe/tiny_enclave.so" -c "$TMP/foo.conf" -d "$TMP/x.dig"
 
+# --- 8. an encrypted key: a no-echo prompt on a terminal; ENSIGN_KEY_PASSPHRASE or
+# --passphrase-file otherwise; "missing" and "wrong" are two messages
+openssl pkey -in "$K" -aes256 -passout pass:s3cret -out "$TMP/enc.pem" 2>/dev/null
+openssl rsa -in "$K" -aes128 -traditional -passout pass:s3cret -out "$TMP/trad.pem" 2>/dev/null
+"$ENSIGN" sign --key "$K" --date $D "$TV/core/sized.sgxs" -o "$TMP/ref.sig" >/dev/null 2>&1
+PTY="python3 $TOP/tests/cli/pty_run.py"
+for f in enc trad; do
+	t_run "8: $f on a terminal" 0 $PTY --answer s3cret "$TMP/tty.out" "$ENSIGN" sign --key "$TMP/$f.pem" --date $D \
+		"$TV/core/sized.sgxs" -o "$TMP/$f.sig"
+	t_eq "8: $f: prompt shown" "$(grep -c "Passphrase for '$TMP/$f.pem': " "$TMP/tty.out")" 1
+	t_eq "8: $f: not echoed" "$(grep -c s3cret "$TMP/tty.out")" 0
+	t_cmp "8: $f: signed with the key" "$TMP/$f.sig" "$TMP/ref.sig"
+	t_run "8: $f wrong on a terminal" 1 $PTY --answer nope "$TMP/tty.out" "$ENSIGN" sign --key "$TMP/$f.pem" \
+		"$TV/core/sized.sgxs" -o "$TMP/x.sig"
+	t_eq "8: $f: wrong typed" "$(grep -c 'is encrypted and the passphrase is wrong' "$TMP/tty.out")" 1
+	t_run "8: $f: the variable, no prompt" 0 $PTY --timeout 20 "$TMP/tty.out" env ENSIGN_KEY_PASSPHRASE=s3cret "$ENSIGN" sign \
+		--key "$TMP/$f.pem" --date $D "$TV/core/sized.sgxs" -o "$TMP/$f.sig"
+	t_eq "8: $f: no prompt with the variable" "$(grep -c Passphrase "$TMP/tty.out")" 0
+	t_err "8: $f: missing (no terminal)" 1 "is encrypted and no passphrase was given: type it when asked on a terminal, or set ENSIGN_KEY_PASSPHRASE or --passphrase-file" \
+		"$ENSIGN" sign --key "$TMP/$f.pem" "$TV/core/sized.sgxs" -o "$TMP/x.sig"
+	t_err "8: $f: wrong (variable)" 1 "is encrypted and the passphrase is wrong" env ENSIGN_KEY_PASSPHRASE=nope \
+		"$ENSIGN" sign --key "$TMP/$f.pem" "$TV/core/sized.sgxs" -o "$TMP/x.sig"
+	printf 's3cret\n' >"$TMP/pass.txt"
+	t_run "8: $f: --passphrase-file" 0 "$ENSIGN" sign --key "$TMP/$f.pem" --passphrase-file "$TMP/pass.txt" --date $D \
+		"$TV/core/sized.sgxs" -o "$TMP/$f.sig"
+	t_cmp "8: $f: --passphrase-file signs" "$TMP/$f.sig" "$TMP/ref.sig"
+	printf 'nope\n' >"$TMP/bad.txt"
+	t_err "8: $f: --passphrase-file wrong" 1 "is encrypted and the passphrase is wrong" \
+		"$ENSIGN" sign --key "$TMP/$f.pem" --passphrase-file "$TMP/bad.txt" "$TV/core/sized.sgxs" -o "$TMP/x.sig"
+done
+t_err "8: --passphrase-file missing" 1 "--passphrase-file: cannot open '[^']*nope.txt'" \
+	"$ENSIGN" sign --key "$TMP/enc.pem" --passphrase-file "$TMP/nope.txt" "$TV/core/sized.sgxs" -o "$TMP/x.sig"
+t_run "8: sign APP --passphrase-file" 0 "$ENSIGN" sign --key "$TMP/enc.pem" --passphrase-file "$TMP/pass.txt" -o "$TMP/x" "$APP"
+t_absent "8: nothing written by failures" "$TMP/x.sig"
+
 t_done
