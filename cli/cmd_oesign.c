@@ -163,7 +163,10 @@ static int do_sign(int argc, char **argv)
 		rc = ens_oe_write_signed(img, &p, a.out, &err);
 	}
 	ens_oe_close(img);
-	return rc < 0 ? cli_error(&err) : 0;
+	if (rc < 0)
+		return cli_error(&err);
+	printf("Created %s\n", a.out);	/* oesign's own message, as digest's */
+	return 0;
 }
 
 static int do_digest(int argc, char **argv)
@@ -235,6 +238,13 @@ static int do_dump(int argc, char **argv)
 	printf("num_tcs=%llu\n", (unsigned long long)p.num_tcs);
 	printf("mrenclave=");
 	hexline(s.enclavehash, sizeof(s.enclavehash));
+	{
+		uint8_t signer[32];
+
+		ens_sigstruct_mrsigner(&s, signer);
+		printf("mrsigner=");
+		hexline(signer, sizeof(signer));
+	}
 	printf("signature=");
 	hexline(s.signature, sizeof(s.signature));
 	printf("\n");

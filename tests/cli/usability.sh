@@ -165,4 +165,16 @@ t_err "8: --passphrase-file missing" 1 "--passphrase-file: cannot open '[^']*nop
 t_run "8: sign APP --passphrase-file" 0 "$ENSIGN" sign --key "$TMP/enc.pem" --passphrase-file "$TMP/pass.txt" -o "$TMP/x" "$APP"
 t_absent "8: nothing written by failures" "$TMP/x.sig"
 
+# --- 14. oesign's own messages: sign prints "Created OUT" as digest does; dump prints mrsigner=
+OEK="$TOP/tests/oe/test-key.pem"; OES="$TOP/tests/oe/tiny_enclave.so"
+t_run "14: oesign sign" 0 "$ENSIGN" oesign sign -e "$OES" -c "$TOP/tests/oe/tiny.conf" -k "$OEK" -o "$TMP/oe.signed"
+t_eq "14: oesign sign says Created" "$(cat "$TMP/out")" "Created $TMP/oe.signed"
+t_run "14: oesign digest" 0 "$ENSIGN" oesign digest -e "$OES" -c "$TOP/tests/oe/tiny.conf" -d "$TMP/oe.dig"
+t_eq "14: oesign digest says Created" "$(cat "$TMP/out")" "Created $TMP/oe.dig"
+t_run "14: oesign dump" 0 "$ENSIGN" oesign dump -e "$TMP/oe.signed"
+# MRSIGNER = SHA-256 of the modulus, little-endian (independently, with openssl)
+want=$(openssl rsa -in "$OEK" -noout -modulus 2>/dev/null | sed 's/^Modulus=//' | python3 -c 'import sys,hashlib; print(hashlib.sha256(bytes.fromhex(sys.stdin.read().strip())[::-1]).hexdigest())')
+t_eq "14: dump mrsigner=" "$(sed -n 's/^mrsigner=//p' "$TMP/out")" "$want"
+t_eq "14: mrsigner= after mrenclave=" "$(grep -E '^(mrenclave|mrsigner|signature)=' "$TMP/out" | cut -d= -f1 | tr '\n' ' ')" "mrenclave mrsigner signature "
+
 t_done
