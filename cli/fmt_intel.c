@@ -235,13 +235,13 @@ int cli_intel_info(const char *path, int argc, char **argv, bool json)
 	if (load(&l, path, &err))
 		return cli_error(&err);
 	if (json)
-		printf("{\"format\": \"intel-sdk\", \"path\": ");
+		printf("{\"format\": \"intel-sdk\", \"file\": ");
 	if (json)
 		cli_json_str(path);
 	if (json)
 		printf(", \"metadata\": [");
 	else
-		printf("format: intel-sdk (Intel SGX SDK enclave)\nmetadata area: file offset 0x%llx, 0x%llx bytes, %d block(s)\n",
+		printf("file: %s\nformat: intel-sdk (Intel SGX SDK enclave)\nmetadata area: file offset 0x%llx, 0x%llx bytes, %d block(s)\n", path,
 		       (unsigned long long)l.e.meta_off, (unsigned long long)l.e.meta_size, l.n);
 	for (int i = 0; i < l.n; i++) {
 		const uint8_t *m = l.area + l.offs[i];

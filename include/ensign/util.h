@@ -35,6 +35,9 @@ int ens_parse_size(const char *s, uint64_t *out, const char *what, struct ens_er
 int ens_date_resolve(const char *arg, uint32_t *bcd, struct ens_err *err);
 uint32_t ens_date_from_time(long long epoch_seconds);	/* UTC */
 bool ens_date_is_bcd(uint32_t bcd);
+/* Not BCD but binary, as some Gramine-era signers wrote it: u16 year, u8 month,
+ * u8 day (little-endian), a calendar date from 1970. */
+bool ens_date_binary(uint32_t v, unsigned *y, unsigned *m, unsigned *d);
 /* "YYYY-MM-DD" when BCD, else "0x%08x". buf >= 16. */
 void ens_date_format(uint32_t bcd, char *buf, size_t len);
 

@@ -177,4 +177,24 @@ want=$(openssl rsa -in "$OEK" -noout -modulus 2>/dev/null | sed 's/^Modulus=//' 
 t_eq "14: dump mrsigner=" "$(sed -n 's/^mrsigner=//p' "$TMP/out")" "$want"
 t_eq "14: mrsigner= after mrenclave=" "$(grep -E '^(mrenclave|mrsigner|signature)=' "$TMP/out" | cut -d= -f1 | tr '\n' ' ')" "mrenclave mrsigner signature "
 
+# --- 15. info: one key ("file") for the input of every format, text and JSON; a binary DATE decoded
+for f in "$TV/core/sized.sgxs" "$TV/core/sized.sig" "$TMP/a.signed" "$TMP/pkg" "$TOP/tests/oe/tiny_enclave.so.signed" \
+	"$TV/intel-sdk/mini_enclave.c1_multi_tcs.signed.so"; do
+	"$ENSIGN" info --json "$f" >"$TMP/j" 2>/dev/null
+	t_eq "15: info --json file ($(basename "$f"))" \
+		"$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d.get("file"), "path" in d)' "$TMP/j" 2>&1)" "$f False"
+	t_eq "15: info text file line ($(basename "$f"))" "$("$ENSIGN" info "$f" 2>/dev/null | grep -cE "^file:? +$f\$")" 1
+done
+cp "$TV/core/sized.sig" "$TMP/bin.sig"
+printf '\346\007\013\034' | dd of="$TMP/bin.sig" bs=1 seek=20 conv=notrunc 2>/dev/null	# 0x1c0b07e6
+t_run "15: info binary date" 0 "$ENSIGN" info "$TMP/bin.sig"
+t_eq "15: binary date decoded" "$(grep '^date:' "$TMP/out")" "date:            2022-11-28 (0x1c0b07e6: binary u16 year, u8 month, u8 day, not BCD)"
+t_run "15: info --json binary date" 0 "$ENSIGN" info --json "$TMP/bin.sig"
+t_eq "15: json binary date" "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["date"], d["date_encoding"], d["date_raw"])' "$TMP/out")" "2022-11-28 binary 0x1c0b07e6"
+printf '\377\377\377\377' | dd of="$TMP/bin.sig" bs=1 seek=20 conv=notrunc 2>/dev/null
+"$ENSIGN" info "$TMP/bin.sig" >"$TMP/out" 2>/dev/null
+t_eq "15: undecodable date" "$(grep '^date:' "$TMP/out")" "date:            0xffffffff (not BCD)"
+"$ENSIGN" info --json "$TV/core/sized.sig" >"$TMP/out"
+t_eq "15: json BCD date" "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["date_encoding"])' "$TMP/out")" "bcd"
+
 t_done
