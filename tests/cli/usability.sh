@@ -197,4 +197,23 @@ t_eq "15: undecodable date" "$(grep '^date:' "$TMP/out")" "date:            0xff
 "$ENSIGN" info --json "$TV/core/sized.sig" >"$TMP/out"
 t_eq "15: json BCD date" "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["date_encoding"])' "$TMP/out")" "bcd"
 
+# --- 13. container inspect shows ISVSVN/ISVPRODID in text; sign prints the tag it wrote
+if command -v umoci >/dev/null 2>&1; then
+	(cd "$TMP" && umoci init --layout img >/dev/null 2>&1 && umoci new --image img:v1 >/dev/null 2>&1 &&
+		umoci unpack --rootless --image img:v1 b >/dev/null 2>&1 && mkdir -p b/rootfs/opt &&
+		cp "$TMP/a.signed" b/rootfs/opt/hello && umoci repack --image img:v1 b >/dev/null 2>&1)
+	t_run "13: sign, DST without a tag" 0 "$ENSIGN" container sign "oci:$TMP/img:v1" "oci:$TMP/osigned" --key "$K" \
+		--memory-model sgx1 --date $D --isvsvn 7 --isvprodid 3
+	t_eq "13: the tag written is printed" "$(grep '^tag ' "$TMP/out")" "tag v1"
+	t_eq "13: a note says DST took the source's tag" "$(grep -c "note: 'oci:$TMP/osigned' names no tag: the image is tagged 'v1'" "$TMP/err")" 1
+	t_run "13: umoci unpacks it under that tag" 0 umoci unpack --rootless --image "$TMP/osigned:v1" "$TMP/u"
+	t_run "13: inspect text" 0 "$ENSIGN" container inspect "oci:$TMP/osigned:v1"
+	t_eq "13: text shows isvprodid and isvsvn" "$(awk '$1=="sgx1" {print $6, $7, $8, $9}' "$TMP/out")" "isvprodid 3 isvsvn 7"
+	t_run "13: sign, DST with a tag" 0 "$ENSIGN" container sign "oci:$TMP/img:v1" "oci:$TMP/osigned2:v2" --key "$K" --memory-model sgx1 --date $D
+	t_eq "13: its tag" "$(grep '^tag ' "$TMP/out")" "tag v2"
+	t_eq "13: no note" "$(grep -c note "$TMP/err")" 0
+else
+	t_skip "13: container" "umoci missing (scripts/install-deps.sh installs it)"
+fi
+
 t_done
