@@ -138,6 +138,10 @@ const struct cli_format *cli_input_format(int argc, char **argv, const char *usa
  * not <what>: <what to do>" and returns 1. */
 int cli_expect_kind(const char *path, uint64_t want, const char *what);
 
+/* cli/progress_cli.c: progress of long measurements on a terminal (not with
+ * quiet) and the large-enclave warning; main() calls it once. */
+void cli_progress_init(bool quiet);
+
 /* Implemented in cli/sgxs_info.c */
 int cli_sgxs_info(const char *path, int argc, char **argv, bool json);
 

@@ -67,10 +67,37 @@ static int finish(int rc)
 	return rc;
 }
 
+/* --quiet, for every command: no progress line (removed before the command
+ * parses its options; "--" ends the search). */
+static bool take_quiet(int *argc, char **argv)
+{
+	bool quiet = false;
+	int j = 1;
+
+	for (int i = 1; i < *argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			while (i < *argc)
+				argv[j++] = argv[i++];
+			break;
+		}
+		if (!strcmp(argv[i], "--quiet"))
+			quiet = true;
+		else
+			argv[j++] = argv[i];
+	}
+	if (*argc > 0) {
+		*argc = j;
+		argv[j] = NULL;
+	}
+	return quiet;
+}
+
 int main(int argc, char **argv)
 {
 	const char *base = argc > 0 ? strrchr(argv[0], '/') : NULL;
 	const struct cmd *c;
+
+	cli_progress_init(take_quiet(&argc, argv));
 
 	base = base ? base + 1 : (argc > 0 ? argv[0] : "ensign");
 	if (strcmp(base, "ensign") && (c = find(base))) {

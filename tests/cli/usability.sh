@@ -216,4 +216,28 @@ else
 	t_skip "13: container" "umoci missing (scripts/install-deps.sh installs it)"
 fi
 
+# --- 5. long measurements: progress on a terminal (after 2 s; ENSIGN_PROGRESS_DELAY=0 here so
+# the test is short), none with --quiet or off a terminal; impossible sizes refused; > 64 GiB warns
+t_run "5: progress on a terminal" 0 $PTY "$TMP/tty.out" env ENSIGN_PROGRESS_DELAY=0 "$ENSIGN" measure "$APP" --heap 16G --memory-model sgx1
+t_eq "5: progress lines" "$(tr '\r' '\n' <"$TMP/tty.out" | grep -cE '^ensign: measuring: [0-9]+ of ~[0-9]+ pages \([0-9]+%\), [0-9.]+ GiB of enclave/s, ~[0-9]+ s left')" \
+	"$(tr '\r' '\n' <"$TMP/tty.out" | grep -c 'measuring:' | awk '{print ($1 > 0) ? $1 : "none"}')"
+t_eq "5: the line is cleared at the end" "$(grep -c "$(printf '\r\033\\[K')sgx1 " "$TMP/tty.out")" 1
+t_eq "5: the MRENCLAVE is the same" "$(grep -oE 'sgx1 [0-9a-f]{64}' "$TMP/tty.out" | cut -d' ' -f2)" \
+	"$("$ENSIGN" measure "$APP" --heap 16G --memory-model sgx1 2>/dev/null | awk '$1=="sgx1"{print $2}')"
+t_run "5: --quiet on a terminal" 0 $PTY "$TMP/tty.out" env ENSIGN_PROGRESS_DELAY=0 "$ENSIGN" measure "$APP" --heap 16G --memory-model sgx1 --quiet
+t_eq "5: --quiet: no progress" "$(grep -c 'measuring:' "$TMP/tty.out")" 0
+t_run "5: short measurement on a terminal" 0 $PTY "$TMP/tty.out" "$ENSIGN" measure "$APP"
+t_eq "5: under 2 s: no progress" "$(grep -c 'measuring:' "$TMP/tty.out")" 0
+t_run "5: not a terminal" 0 env ENSIGN_PROGRESS_DELAY=0 "$ENSIGN" measure "$APP" --heap 16G --memory-model sgx1
+t_eq "5: off a terminal: stderr empty" "$(wc -c <"$TMP/err" | tr -d ' ')" 0
+t_err "5: too large for any SGX CPU" 2 "the enclave would be 128 TiB \(SECS.SIZE 0x800000000000\): no SGX CPU can build it: ELRANGE" \
+	"$ENSIGN" measure "$APP" --heap 100T
+printf '{"version": "0.1", "Debug": true, "ApplicationPath": "/bin/hello", "MemorySize": "100000g"}\n' >"$TMP/huge.json"
+t_err "5: package MemorySize 100000g refused (config error)" 1 "config.json.*no SGX CPU can build it" \
+	"$ENSIGN" package "$TMP/pk" --config "$TMP/huge.json" -o "$TMP/huge"
+t_absent "5: nothing written" "$TMP/huge"
+t_err "5: above 64 GiB warns" 0 "^ensign: warning: the enclave is 128 GiB: the CPU that runs it must report a MaxEnclaveSize_64 of at least 2\^37 \(CPUID leaf 0x12, EDX bits 15:8\); this host (has no SGX to compare with|reports 2\^[0-9]+)" \
+	"$ENSIGN" measure "$APP" --heap 65G --memory-model sgx2
+t_eq "5: 64 GiB enclave does not warn" "$("$ENSIGN" measure "$APP" --heap 60G --memory-model sgx2 2>&1 >/dev/null | grep -c warning)" 0
+
 t_done
