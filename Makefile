@@ -30,7 +30,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/t_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
 HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%)
-COMPAT_NAMES := sgxs-sign sgx_sign oesign ftxsgx-elf2sgxs sgxs-append ftxsgx-runner
+COMPAT_NAMES := sgxs-sign sgx_sign oesign ftxsgx-elf2sgxs sgxs-append ftxsgx-runner scone-signer myst
 
 .PHONY: all build demo check check-asan check-all test bench install clean deps examples fuzz
 all: deps

@@ -55,8 +55,9 @@ static int parse(int argc, char **argv, struct pkg_opts *o)
 				return cli_usage_error(usage, "package: --target '%s' is not sgx or linux", optarg);
 			break;
 		case 'h':
-			printf("usage: %s\n\nPackages APPDIR and its config.json (Mystikos schema) into one signed\n"
-			       "executable named after ApplicationPath. See ensign-package(1).\n", usage);
+			cli_print_usage(stdout, usage);
+			printf("\nPackages APPDIR and its config.json (Mystikos schema) into one signed\n"
+			       "executable named after ApplicationPath. See ensign-package(1).\n");
 			return -1;
 		case ':':
 			return cli_usage_error(usage, "package: '%s' needs a value", argv[optind - 1]);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "cli_app.h"
 #include "ensign/probe.h"
 
 int cli_sign_app(int argc, char **argv) __attribute__((weak));
@@ -210,9 +211,10 @@ int cmd_sign(int argc, char **argv)
 			f.swdefined = (uint32_t)v;
 			break;
 		case 'h':
-			printf("usage: %s\n       ensign sign [options] APPLICATION   (see ensign-sign(1))\n\n"
-			       "Signs an SGXS enclave and writes the raw SIGSTRUCT (default FILE.sig).\n"
-			       "Without --key the built-in debug key signs (debug enclaves only).\n", usage);
+			printf("usage: %s\n\nSigns an SGXS enclave and writes the raw SIGSTRUCT (default FILE.sig);"
+			       " see ensign-sign(1).\nWithout --key the built-in debug key signs (debug enclaves only).\n\n"
+			       "An x86-64 ELF application is signed with the application flags; see ensign-sign-app(1):\n"
+			       "usage: %s\n", usage, cli_app_sign_usage());
 			return 0;
 		default:
 			return cli_usage_error(usage, "sign: unknown option '%s'", argv[optind - 1]);

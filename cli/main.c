@@ -20,6 +20,8 @@ int cmd_oesign(int argc, char **argv);
 int cmd_elf2sgxs(int argc, char **argv);
 int cmd_append(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_scone_signer(int argc, char **argv);
+int cmd_myst(int argc, char **argv);
 
 static const struct cmd commands[] = {
 	{ "append", cmd_append, "finalize an unsized SGXS and append files to it" },
@@ -39,6 +41,8 @@ static const struct cmd commands[] = {
 	{ "ftxsgx-elf2sgxs", cmd_elf2sgxs, "Fortanix ftxsgx-elf2sgxs compatible (= elf2sgxs)" },
 	{ "ftxsgx-runner", cmd_run, "Fortanix ftxsgx-runner compatible (= run)" },
 	{ "sgxs-sign", cmd_sgxs_sign, "Fortanix sgxs-sign compatible signing" },
+	{ "scone-signer", cmd_scone_signer, "SCONE scone-signer compatible: scone-signer sign [flags] APP, in place" },
+	{ "myst", cmd_myst, "Mystikos compatible: myst package-sgx APPDIR KEY CONFIG" },
 };
 
 static void usage(FILE *f)

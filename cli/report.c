@@ -69,7 +69,15 @@ void cli_print_usage(FILE *f, const char *usage)
 	if (strcmp(cli_prog, "ensign") && !strncmp(usage, "ensign ", 7)) {
 		const char *rest = usage + 7;
 
-		rest += strcspn(rest, " \n");
+		/* scone-signer sign, myst package-sgx: the tool's own verb follows */
+		if (!strcmp(cli_prog, "scone-signer"))
+			rest = usage + 6;
+		else
+			rest += strcspn(rest, " \n");
+		if (!strcmp(cli_prog, "myst")) {
+			fprintf(f, "usage: myst package-sgx%s\n", rest);
+			return;
+		}
 		fprintf(f, "usage: %s%s\n", cli_prog, rest);
 		return;
 	}

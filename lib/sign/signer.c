@@ -109,6 +109,12 @@ static EVP_PKEY *read_legacy_encrypted(const uint8_t *buf, size_t len, const cha
 		return pkey;
 	if (!passphrase || is_bad_passphrase(e) || is_bad_passphrase(ERR_peek_error())) {
 		ens_key_fail_passphrase(what, !passphrase, err);
+	} else if (bio) {
+		/* a wrong passphrase can decrypt to bytes with valid padding (1 in
+		 * 256): the decoder then fails on them */
+		ERR_clear_error();
+		ens_fail(err, ENS_E_KEY, "'%s' is encrypted and the passphrase is wrong, or the key is damaged: it "
+			 "does not decrypt to a key", what);
 	} else {
 		ens_fail_crypto(err, "'%s': cannot read the private key", what);
 		err->code = ENS_E_KEY;

@@ -240,4 +240,42 @@ t_err "5: above 64 GiB warns" 0 "^ensign: warning: the enclave is 128 GiB: the C
 	"$ENSIGN" measure "$APP" --heap 65G --memory-model sgx2
 t_eq "5: 64 GiB enclave does not warn" "$("$ENSIGN" measure "$APP" --heap 60G --memory-model sgx2 2>&1 >/dev/null | grep -c warning)" 0
 
+# --- 6. scone-signer sign [flags] APP: in place (atomic, mode kept), -o another output;
+# ensign sign --help / ensign help sign show the application flags and ensign-sign-app(1)
+ln -s "$ENSIGN" "$TMP/scone-signer"
+cp "$APP" "$TMP/sc"; chmod 751 "$TMP/sc"; ino=$(stat -c %i "$TMP/sc")
+t_run "6: scone-signer sign in place" 0 env SCONE_HEAP=128M "$TMP/scone-signer" sign --env --date $D --tcs=2 "$TMP/sc"
+t_eq "6: mode kept" "$(stat -c %a "$TMP/sc")" 751
+t_eq "6: a new file renamed into place (atomic)" "$([ "$(stat -c %i "$TMP/sc")" != "$ino" ] && echo yes)" yes
+t_absent "6: no APP.signed beside it" "$TMP/sc.signed"
+t_run "6: verify the signed APP" 0 "$ENSIGN" verify "$TMP/sc"
+t_eq "6: the variable and flag were used" "$(awk '$1=="sgx1"{print $4}' "$TMP/out")" "$("$ENSIGN" measure "$APP" --heap=128M --tcs=2 | awk '$1=="sgx1"{print $2}')"
+t_run "6: still runs" 0 "$TMP/sc"
+t_run "6: scone-signer sign -o" 0 "$TMP/scone-signer" sign --date $D -o "$TMP/sc2" "$APP"
+t_cmp "6: -o: APP untouched" "$APP" "$BUILD/examples/hello"
+t_run "6: -o output verifies" 0 "$ENSIGN" verify "$TMP/sc2"
+t_err "6: other scone-signer verbs" 2 "^scone-signer: 'verify' is not provided: ensign provides \`scone-signer sign\`" "$TMP/scone-signer" verify "$TMP/sc"
+t_run "6: scone-signer sign --help" 0 "$TMP/scone-signer" sign --help
+t_eq "6: its usage" "$(head -n 1 "$TMP/out" | cut -d' ' -f1-4)" "usage: scone-signer sign [--heap=N]"
+for h in "sign --help" "help sign"; do
+	# shellcheck disable=SC2086
+	t_run "6: ensign $h" 0 "$ENSIGN" $h
+	for f in --heap --minheap --stack --tcs --mprotect --dlopen --xfrm --isvsvn --isvprodid --env --production --memory-model; do
+		t_eq "6: ensign $h shows $f" "$(grep -c -- "\[$f" "$TMP/out" | awk '{print ($1 > 0)}')" 1
+	done
+	t_eq "6: ensign $h names ensign-sign-app(1)" "$(grep -c 'ensign-sign-app(1)' "$TMP/out")" 1
+done
+
+# --- 7. myst package-sgx APPDIR KEY CONFIG under the name myst
+ln -s "$ENSIGN" "$TMP/myst"
+t_run "7: myst package-sgx" 0 "$TMP/myst" package-sgx "$TMP/pk" NULL "$TMP/pk.json" --target linux --date 20240131 --outfile="$TMP/mp"
+t_run "7: ... verifies" 0 "$ENSIGN" verify "$TMP/mp"
+t_run "7: ensign package gives the same bytes" 0 "$ENSIGN" package "$TMP/pk" --config "$TMP/pk.json" --target linux --date 20240131 -o "$TMP/mp2"
+t_cmp "7: same package" "$TMP/mp" "$TMP/mp2"
+t_run "7: myst package-sgx --help" 0 "$TMP/myst" package-sgx --help
+t_eq "7: its usage" "$(head -n 1 "$TMP/out" | cut -d' ' -f1-3)" "usage: myst package-sgx"
+t_err "7: other myst verbs refused in one line" 2 "^myst: 'exec-sgx' is not provided: ensign provides \`myst package-sgx\`" "$TMP/myst" exec-sgx "$TMP/mp"
+t_eq "7: one line (and the synopsis)" "$(grep -vc '^usage: ' "$TMP/err")" 1
+t_err "7: unsupported myst options named" 2 "'--roothash=x' is not supported" "$TMP/myst" package-sgx --roothash=x "$TMP/pk" NULL "$TMP/pk.json"
+
 t_done
