@@ -142,6 +142,13 @@ int cli_expect_kind(const char *path, uint64_t want, const char *what);
  * quiet) and the large-enclave warning; main() calls it once. */
 void cli_progress_init(bool quiet);
 
+/* cli/json_out.c: --json of sign, verify, check, package (see json_out.c). */
+struct json_t;
+extern bool cli_json;
+int cli_json_take(const char *cmd, int *argc, char **argv);
+void cli_json_emit(struct json_t *obj);
+int cli_json_capture(const char *command, const char *file, const char *format, int (*fn)(void *), void *arg);
+
 /* Implemented in cli/sgxs_info.c */
 int cli_sgxs_info(const char *path, int argc, char **argv, bool json);
 

@@ -113,7 +113,27 @@ static int image_unchanged(const struct ens_app *app, const char *path, struct e
 	return 0;
 }
 
+static int check_text(int argc, char **argv);
+
+struct jargs { int argc; char **argv; };
+static int check_cb(void *a)
+{
+	struct jargs *j = a;
+
+	return check_text(j->argc, j->argv);
+}
+
+/* --json: the report's lines in one object (cli_json_capture) */
 int cmd_check(int argc, char **argv)
+{
+	struct jargs j = { argc, argv };
+
+	if (!cli_json)
+		return check_text(argc, argv);
+	return cli_json_capture("check", cli_find_input(argc, argv), "application", check_cb, &j);
+}
+
+static int check_text(int argc, char **argv)
 {
 	struct cli_app_opts o;
 	struct ens_app app;

@@ -1,6 +1,7 @@
 /* ensign package APPDIR --config config.json [--key KEY] [--target sgx|linux]
  * [-o OUT] [--date D], or Mystikos' order APPDIR KEY config.json: one signed
  * executable = runner stub (pkgstub/) + CPIO archive + config + image + SIGSTRUCT. */
+#include <jansson.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,11 +109,21 @@ static int read_image(const struct pkg_opts *o, const struct ens_pkg_config *c, 
 	return ens_read_file(path, 1ull << 32, buf, len, err);
 }
 
-static void print_result(const struct ens_sigstruct *s, const char *out)
+static void print_result(const struct ens_sigstruct *s, const char *out, const struct pkg_opts *o)
 {
 	char hex[65];
 	uint8_t signer[32];
 
+	if (cli_json) {
+		char shex[65];
+
+		ens_hex(s->enclavehash, 32, hex);
+		ens_sigstruct_mrsigner(s, signer);
+		ens_hex(signer, 32, shex);
+		cli_json_emit(json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "file", o->appdir, "config", o->config,
+					"format", "package", "output", out, "mrenclave", hex, "mrsigner", shex));
+		return;
+	}
 	ens_hex(s->enclavehash, 32, hex);
 	printf("mrenclave %s\n", hex);
 	ens_sigstruct_mrsigner(s, signer);
@@ -201,7 +212,7 @@ int cmd_package(int argc, char **argv)
 		if (ens_pkg_write(out, ens_pkg_stub_start, (size_t)(ens_pkg_stub_end - ens_pkg_stub_start), &in,
 				  &sig, &err))
 			goto fail;
-		print_result(&sig, out);
+		print_result(&sig, out, &o);
 	}
 	ens_pkg_config_free(&cfg);
 	free(config);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 #include "cli.h"
 #include "cli_app.h"
 #include "ensign/probe.h"
@@ -271,10 +272,19 @@ int cmd_sign(int argc, char **argv)
 			return cli_error(&err);
 		}
 		ens_hex(s.enclavehash, 32, hex);
-		printf("mrenclave: %s\n", hex);
-		ens_sigstruct_mrsigner(&s, signer);
-		ens_hex(signer, 32, hex);
-		printf("mrsigner:  %s\n", hex);
+		if (cli_json) {
+			char shex[65];
+
+			ens_sigstruct_mrsigner(&s, signer);
+			ens_hex(signer, 32, shex);
+			cli_json_emit(json_pack("{s:s, s:s, s:s, s:s, s:s}", "file", in, "format", "sgxs", "output", out,
+						"mrenclave", hex, "mrsigner", shex));
+		} else {
+			printf("mrenclave: %s\n", hex);
+			ens_sigstruct_mrsigner(&s, signer);
+			ens_hex(signer, 32, hex);
+			printf("mrsigner:  %s\n", hex);
+		}
 	}
 	free(out_alloc);
 	return 0;

@@ -53,7 +53,32 @@ int cli_verify_sig_file(const char *sig_path, const uint8_t *mrenclave, const ui
 	return bad ? 1 : 0;
 }
 
+static int verify_text(int argc, char **argv);
+
+struct jargs { int argc; char **argv; };
+static int verify_cb(void *a)
+{
+	struct jargs *j = a;
+
+	return verify_text(j->argc, j->argv);
+}
+
+/* --json: the report's lines in one object (cli_json_capture) */
 int cmd_verify(int argc, char **argv)
+{
+	struct jargs j = { argc, argv };
+	struct ens_err err;
+	const char *file;
+	const struct cli_format *fmt;
+
+	if (!cli_json)
+		return verify_text(argc, argv);
+	file = cli_find_input(argc, argv);
+	fmt = file ? cli_format_detect(file, &err) : NULL;
+	return cli_json_capture("verify", file, fmt ? fmt->name : NULL, verify_cb, &j);
+}
+
+static int verify_text(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "sig", required_argument, 0, 's' },

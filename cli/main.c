@@ -107,6 +107,8 @@ int main(int argc, char **argv)
 	if (strcmp(base, "ensign") && (c = find(base))) {
 		cli_prog = c->name;
 		argv[0] = (char *)c->name;
+		if (cli_json_take(c->name, &argc, argv))
+			return EXIT_USAGE;
 		if (argc == 2 && (!strcmp(argv[1], "--version") || (!strcmp(argv[1], "-V") && strchr(c->name, '-')))) {
 			printf("%s (ensign %s)\n", c->name, ENSIGN_VERSION);
 			return finish(0);
@@ -141,5 +143,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	return finish(c->fn(argc - 1, argv + 1));
+	argc--;
+	argv++;
+	if (cli_json_take(c->name, &argc, argv))
+		return EXIT_USAGE;
+	return finish(c->fn(argc, argv));
 }

@@ -278,4 +278,30 @@ t_err "7: other myst verbs refused in one line" 2 "^myst: 'exec-sgx' is not prov
 t_eq "7: one line (and the synopsis)" "$(grep -vc '^usage: ' "$TMP/err")" 1
 t_err "7: unsupported myst options named" 2 "'--roothash=x' is not supported" "$TMP/myst" package-sgx --roothash=x "$TMP/pk" NULL "$TMP/pk.json"
 
+# --- 9. --json: one JSON document from every command that reports; refused where there is none
+J() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(" ".join(str(eval(e, {"d": d})) for e in sys.argv[2:]))' "$TMP/out" "$@"; }
+S1=$("$ENSIGN" measure "$APP" | awk '$1=="sgx1"{print $2}')
+t_run "9: sign APP --json" 0 "$ENSIGN" sign --json --date $D -o "$TMP/js" "$APP"
+t_eq "9: sign APP keys" "$(J 'd["file"]' 'd["format"]' 'd["output"]' 'd["sgx1"]' 'len(d["sgx2"])' 'len(d["mrsigner"])')" "$APP application $TMP/js $S1 64 64"
+t_run "9: sign SGXS --json" 0 "$ENSIGN" sign --json --key "$K" -o "$TMP/js.sig" "$TV/core/sized.sgxs"
+t_eq "9: sign SGXS keys" "$(J 'd["format"]' 'd["output"]' 'd["mrenclave"]' 'd["mrsigner"]')" \
+	"sgxs $TMP/js.sig $("$ENSIGN" measure "$TV/core/sized.sgxs") $("$ENSIGN" info --json "$TMP/js.sig" | python3 -c 'import json,sys; print(json.load(sys.stdin)["mrsigner"])')"
+t_run "9: verify --json" 0 "$ENSIGN" verify --json "$TMP/js"
+t_eq "9: verify keys" "$(J 'd["command"]' 'd["file"]' 'd["format"]' 'd["ok"]' 'd["exit"]' 'd["report"][0]')" "verify $TMP/js application True 0 sgx1 OK mrenclave $S1"
+t_run "9: verify --json, a failed check" 1 "$ENSIGN" verify --json "$TMP/t.signed"
+t_eq "9: verify failed: ok false" "$(J 'd["ok"]' 'd["exit"]')" "False 1"
+t_run "9: verify --sig --json" 0 "$ENSIGN" verify --json --sig "$TMP/js.sig" "$TV/core/sized.sgxs"
+t_eq "9: verify --sig keys" "$(J 'd["ok"]' 'd["format"]')" "True sgxs"
+t_run "9: check --json" 0 "$ENSIGN" check --json "$TMP/js" --heap=128M
+t_eq "9: check keys" "$(J 'd["command"]' 'd["ok"]' 'd["report"][0]')" "check True heap: signed 64M, requested 128M"
+t_run "9: package --json" 0 "$ENSIGN" package --json "$TMP/pk" --config "$TMP/pk.json" --target linux --date 20240131 -o "$TMP/jp"
+t_eq "9: package keys" "$(J 'd["format"]' 'd["output"]' 'd["mrenclave"]')" "package $TMP/jp $("$ENSIGN" measure "$TMP/jp")"
+t_run "9: measure --json" 0 "$ENSIGN" measure --json "$APP"
+t_eq "9: measure keys" "$(J 'd["sgx1"]')" "$S1"
+t_run "9: info --json" 0 "$ENSIGN" info --json "$TMP/js"
+t_eq "9: info keys" "$(J 'd["file"]' 'd["format"]')" "$TMP/js application"
+for c in keygen elf2sgxs append sgx_sign oesign sgxs-sign; do
+	t_err "9: $c refuses --json" 2 "$c: --json: this command has no JSON output" "$ENSIGN" $c --json
+done
+
 t_done
