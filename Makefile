@@ -7,6 +7,8 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 BUILD ?= build
 CC ?= cc
 
@@ -95,6 +97,10 @@ install: build
 	install -m 0755 $(BUILD)/ensign $(DESTDIR)$(BINDIR)/ensign
 	for n in $(COMPAT_NAMES); do ln -sf ensign $(DESTDIR)$(BINDIR)/$$n; done
 	install -m 0644 docs/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	$(BUILD)/ensign completion bash >$(DESTDIR)$(BASHCOMPDIR)/ensign
+	for n in $(COMPAT_NAMES); do ln -sf ensign $(DESTDIR)$(BASHCOMPDIR)/$$n; done
+	$(BUILD)/ensign completion zsh >$(DESTDIR)$(ZSHCOMPDIR)/_ensign
 
 clean:
 	rm -rf build build-asan

@@ -149,6 +149,12 @@ int cli_json_take(const char *cmd, int *argc, char **argv);
 void cli_json_emit(struct json_t *obj);
 int cli_json_capture(const char *command, const char *file, const char *format, int (*fn)(void *), void *arg);
 
+/* cli/completion.c: every getopt_long of the CLI goes through here, so that
+ * `ensign completion bash|zsh` is generated from the parsers' own tables. */
+int cli_getopt_long(int argc, char *const *argv, const char *shortopts, const struct option *longopts, int *idx);
+#define getopt_long cli_getopt_long
+int cli_completion(const struct cmd *cmds, size_t n, int argc, char **argv);
+
 /* Implemented in cli/sgxs_info.c */
 int cli_sgxs_info(const char *path, int argc, char **argv, bool json);
 

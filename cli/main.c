@@ -133,6 +133,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return finish(0);
 	}
+	if (!strcmp(argv[1], "completion"))
+		return finish(cli_completion(commands, sizeof commands / sizeof commands[0], argc - 1, argv + 1));
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
 		printf("ensign %s\n", ENSIGN_VERSION);
 		return finish(0);

@@ -304,4 +304,58 @@ for c in keygen elf2sgxs append sgx_sign oesign sgxs-sign; do
 	t_err "9: $c refuses --json" 2 "$c: --json: this command has no JSON output" "$ENSIGN" $c --json
 done
 
+# --- 16. bash and zsh completion, generated from the parsers' own tables, installed by make install
+t_run "16: completion bash" 0 "$ENSIGN" completion bash
+cp "$TMP/out" "$TMP/comp.bash"
+t_run "16: bash syntax" 0 bash -n "$TMP/comp.bash"
+# comp WORDS...: what bash completes for the last word (in $TV/core, files there)
+comp() { (cd "$TV/core" && bash -c 'source "$1"; shift; f=_ensign; case "$1" in ensign) ;; *) f=_ensign_$1 ;; esac
+	COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); $f; printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' sh "$TMP/comp.bash" "$@"); }
+t_eq "16: commands" "$(comp ensign sc)" "scone-signer "
+t_eq "16: sign options from both tables" "$(comp ensign sign --he)" "--heap= --help "
+t_eq "16: the shared signing options" "$(comp ensign sign --passph)" "--passphrase-file= "
+t_eq "16: verbs" "$(comp ensign container "")" "inspect sign "
+t_eq "16: options of a verb" "$(comp ensign container sign --mem)" "--memory-model= "
+t_eq "16: a personality" "$(comp sgxs-sign --ke)" "--key= "
+t_eq "16: oesign sign -e" "$(comp ensign oesign sign --encl)" "--enclave-image= "
+t_eq "16: file kinds: sign takes SGXS files" "$(comp ensign sign si)" "sized.sgxs "
+t_eq "16: file kinds: --key takes PEM files" "$(comp ensign sign --key sgxs-tools)" "sgxs-tools_tests_data_sig1.key.pem "
+# cannot drift: every option offered is one the command's parser knows
+mkdir -p "$TMP/drift"
+bad=""
+for cv in "append" "check" "elf2sgxs" "info" "keygen" "measure" "package" "sign" "verify" "sgxs-sign" "container inspect" \
+	"container sign" "oesign sign" "oesign digest" "oesign dump" "scone-signer sign" "myst package-sgx"; do
+	# shellcheck disable=SC2086
+	opts=$(bash -c 'source "$1"; _ensign_opts $2 $3' sh "$TMP/comp.bash" $cv)
+	for o in $opts; do
+		case "$o" in --help|-h|--quiet) continue ;; esac
+		v=$o; case "$o" in *=) v="${o}x" ;; --*) ;; -?) v="$o x" ;; esac
+		# sign has two parsers (an application, an SGXS file): the option must be known to one
+		known=no
+		for in in "" app in.sgxs; do
+			case "$cv:$in" in sign:|"scone-signer sign":|sign:app|"scone-signer sign:app"|sign:in.sgxs) ;; *:) ;; *) continue ;; esac
+			cp "$APP" "$TMP/drift/app"; cp "$TV/core/sized.sgxs" "$TMP/drift/in.sgxs"
+			# shellcheck disable=SC2086
+			(cd "$TMP/drift" && "$ENSIGN" $cv $v $in </dev/null >"$TMP/d.out" 2>"$TMP/d.err")
+			grep -qiE "unknown (or incomplete )?option|unrecognized option|not a command" "$TMP/d.err" || known=yes
+		done
+		[ $known = yes ] || bad="$bad $cv:$o"
+	done
+done
+t_eq "16: every offered option is known to its parser" "$bad" ""
+t_run "16: completion zsh" 0 "$ENSIGN" completion zsh
+cp "$TMP/out" "$TMP/comp.zsh"
+t_eq "16: zsh #compdef names ensign and its personalities" "$(head -n 1 "$TMP/out" | tr ' ' '\n' | grep -cE '^(ensign|sgxs-sign|scone-signer|myst|oesign)$')" 5
+if command -v zsh >/dev/null 2>&1; then
+	t_run "16: zsh syntax" 0 zsh -n "$TMP/comp.zsh"
+else
+	t_skip "16: zsh syntax" "zsh not installed"
+fi
+t_err "16: completion needs a shell" 2 "usage: ensign completion bash\|zsh" "$ENSIGN" completion fish
+rm -rf "$TMP/inst"
+t_run "16: make install" 0 make -s -C "$TOP" BUILD="$BUILD" install DESTDIR="$TMP/inst" PREFIX=/usr
+t_cmp "16: installed bash completion" "$TMP/inst/usr/share/bash-completion/completions/ensign" "$TMP/comp.bash"
+t_eq "16: personalities' bash completion" "$(readlink "$TMP/inst/usr/share/bash-completion/completions/scone-signer")" ensign
+t_cmp "16: installed zsh completion" "$TMP/inst/usr/share/zsh/site-functions/_ensign" "$TMP/comp.zsh"
+
 t_done
