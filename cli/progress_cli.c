@@ -62,7 +62,7 @@ static void pages(void *arg, uint64_t done, uint64_t total)
 {
 	double t = now(), el = t - st.start, rate;
 
-	if (!st.show || el < st.delay || t - st.last < 0.25)
+	if (!st.show || el < st.delay || (st.printed && t - st.last < 0.25))
 		return;
 	st.last = t;
 	rate = (double)done / el;
