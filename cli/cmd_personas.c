@@ -9,6 +9,22 @@
 
 int cmd_package(int argc, char **argv);
 
+/* The translated argv, reachable while the command runs (ensign completion
+ * leaves a command from inside getopt_long: cli/completion.c). */
+static char **args_in_use;
+
+static int run_with(int (*fn)(int, char **), int n, char **args)
+{
+	int rc;
+
+	free(args_in_use);
+	args_in_use = args;
+	rc = fn(n, args);
+	args_in_use = NULL;
+	free(args);
+	return rc;
+}
+
 /* scone-signer sign [flags] APP: the application flags and SCONE_* variables
  * (with --env, as scone-signer), the signed application written over APP
  * (atomically, mode kept: images run it under its own path) unless -o names
@@ -16,7 +32,7 @@ int cmd_package(int argc, char **argv);
 int cmd_scone_signer(int argc, char **argv)
 {
 	char **args;
-	int n = 0, rc;
+	int n = 0;
 	bool output = false;
 
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
@@ -43,16 +59,14 @@ int cmd_scone_signer(int argc, char **argv)
 	for (int i = 2; i < argc; i++)
 		args[n++] = argv[i];
 	args[n] = NULL;
-	rc = cli_sign_app(n, args);
-	free(args);
-	return rc;
+	return run_with(cli_sign_app, n, args);
 }
 
 /* myst package-sgx [--outfile=F | -o=F | -o F] APPDIR PEM|NULL CONFIG.json. */
 int cmd_myst(int argc, char **argv)
 {
 	char **args;
-	int n = 0, rc;
+	int n = 0;
 
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		FILE *f = argc < 2 ? stderr : stdout;
@@ -88,7 +102,5 @@ int cmd_myst(int argc, char **argv)
 		}
 	}
 	args[n] = NULL;
-	rc = cmd_package(n, args);
-	free(args);
-	return rc;
+	return run_with(cmd_package, n, args);
 }
