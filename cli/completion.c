@@ -230,6 +230,11 @@ int cli_completion(const struct cmd *cmds, size_t n, int argc, char **argv)
 			snprintf(name, sizeof name, "%s ", cmds[i].name);
 			strncat(compat, name, sizeof compat - strlen(compat) - 1);
 		}
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("usage: ensign completion bash|zsh\n\nPrints the completion script for that shell"
+		       " (make install installs both); see ensign(1).\n");
+		return 0;
+	}
 	if (argc != 2 || (strcmp(argv[1], "bash") && strcmp(argv[1], "zsh"))) {
 		fprintf(stderr, "usage: ensign completion bash|zsh\n");
 		return EXIT_USAGE;

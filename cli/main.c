@@ -50,6 +50,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: ensign <command> [options]\n       ensign <command> --help\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		fprintf(f, "  %-16s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "  %-16s %s\n", "completion", "print bash or zsh completion (ensign completion bash|zsh)");
 	fprintf(f, "\nensign %s; see ensign(1) and ensign-<command>(1)\n", ENSIGN_VERSION);
 }
 
