@@ -5,6 +5,7 @@
 #ifndef ENSIGN_PROBE_H
 #define ENSIGN_PROBE_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "err.h"
 
