@@ -7,6 +7,8 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 BUILD ?= build
 CC ?= cc
 
@@ -31,7 +33,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
 HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%)
 COMPAT_NAMES := sgxs-sign sgx_sign oesign ftxsgx-elf2sgxs sgxs-append ftxsgx-runner gramine-sgx-sign gramine-sgx-sigstruct-view \
-	enclaveos-signer
+	enclaveos-signer scone-signer myst
 
 .PHONY: all build demo check check-asan check-all test bench install clean deps examples fuzz
 all: deps
@@ -96,6 +98,10 @@ install: build
 	install -m 0755 $(BUILD)/ensign $(DESTDIR)$(BINDIR)/ensign
 	for n in $(COMPAT_NAMES); do ln -sf ensign $(DESTDIR)$(BINDIR)/$$n; done
 	install -m 0644 docs/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	$(BUILD)/ensign completion bash >$(DESTDIR)$(BASHCOMPDIR)/ensign
+	for n in $(COMPAT_NAMES); do ln -sf ensign $(DESTDIR)$(BASHCOMPDIR)/$$n; done
+	$(BUILD)/ensign completion zsh >$(DESTDIR)$(ZSHCOMPDIR)/_ensign
 
 clean:
 	rm -rf build build-asan

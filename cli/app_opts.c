@@ -19,6 +19,11 @@ static const char usage_check[] =
 	"ensign check APP.signed [--heap=N] [--minheap=N] [--stack=N] [--tcs=N] [--mprotect=0|1]\n"
 	"            [--dlopen=0|1] [--env] [--memory-model=sgx1|sgx2|all]";
 
+const char *cli_app_sign_usage(void)
+{
+	return usage_sign;
+}
+
 enum { P_STACK, P_MINHEAP, P_HEAP, P_TCS, P_MPROTECT, P_DLOPEN, P_XFRM, P_ISVSVN, P_ISVPRODID,
        P_MODEL, P_COUNT };
 enum kind { K_SIZE, K_NUM, K_BOOL, K_MODEL };
@@ -80,6 +85,8 @@ static int set_param(int p, const char *s, const char *name, struct cli_app_opts
 			return ens_fail(err, ENS_E_USAGE, "%s: '%s' exceeds the largest enclave (128T)", name, s);
 		if (p == P_STACK && !v)
 			return ens_fail(err, ENS_E_USAGE, "%s: the stack must be at least one page", name);
+		if (p == P_HEAP && !v)	/* a valid layout (docs/layout.md), rarely what is meant */
+			cli_warn("%s=0: the application gets no heap (every allocation will fail)", name);
 	} else {
 		if (ens_parse_u64(s, &v, name, err))
 			return -1;
@@ -159,6 +166,8 @@ static int resolve(const char *flagval[P_COUNT], struct cli_app_opts *o, struct 
 			if (strcmp(v, "0") && strcmp(v, "1"))
 				return ens_fail(err, ENS_E_USAGE, "%s: '%s' is not 0 or 1", name, v);
 			o->sign.production = *v == '1';
+			if (o->sign.production)
+				o->production_var = name;
 		}
 	}
 	return ens_app_check_xfrm(o->xfrm, err);
@@ -210,7 +219,11 @@ int cli_app_parse(int argc, char **argv, enum cli_app_mode mode, const char *pat
 		case O_ENV: o->env = true; continue;
 		case O_JSON: o->json = true; continue;
 		case 'h':
-			printf("usage: %s\n", usage);
+			cli_print_usage(stdout, usage);
+			if (mode == CLI_APP_SIGN)
+				printf("\nSigns an x86-64 ELF application (ensign's own layout, docs/layout.md): writes\n"
+				       "APP.signed (or -o OUT, or APP itself with --in-place) with one SIGSTRUCT per memory\n"
+				       "model. Sizes take K, M, G, T (KiB... too) and decimals (1.5G). See ensign-sign-app(1).\n");
 			return -1;
 		case '?':
 			return cli_usage_error(usage, "unknown or incomplete option '%s'", argv[optind - 1]);

@@ -5,6 +5,7 @@
 #define ENSIGN_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <getopt.h>
 #include "ensign/ensign.h"
@@ -26,6 +27,8 @@ void cli_warn(const char *fmt, ...) ENS_PRINTF(1, 2);
 void cli_note(const char *fmt, ...) ENS_PRINTF(1, 2);
 /* "ensign <cmd>: <msg>" plus "usage: ..." on stderr; returns EXIT_USAGE. */
 int cli_usage_error(const char *usage, const char *fmt, ...) ENS_PRINTF(2, 3);
+/* "usage: <usage>", with "ensign <cmd>" replaced by the name invoked (a personality). */
+void cli_print_usage(FILE *f, const char *usage);
 
 /* Signing options every signing command shares (one-step, two-step, PKCS#11,
  * external command). Commands add CLI_SIGN_LONGOPTS to their getopt_long
@@ -45,8 +48,13 @@ struct cli_sign_opts {
 enum {
 	CLI_OPT_KEY = 0x1000, CLI_OPT_PKCS11_MODULE, CLI_OPT_PRODUCTION, CLI_OPT_GENDATA,
 	CLI_OPT_DIGEST_OUT, CLI_OPT_SIGNATURE, CLI_OPT_SIGNATURE_LE, CLI_OPT_PUBKEY,
-	CLI_OPT_UNSIGNED, CLI_OPT_SIGN_COMMAND, CLI_OPT_SIGN_END_
+	CLI_OPT_UNSIGNED, CLI_OPT_SIGN_COMMAND, CLI_OPT_PASSPHRASE_FILE, CLI_OPT_SIGN_END_
 };
+/* --passphrase-file FILE: the first line of FILE is the passphrase of an
+ * encrypted PEM key (else ENSIGN_KEY_PASSPHRASE, else a prompt on a terminal). */
+extern const char *cli_passphrase_file;
+/* A no-echo prompt on the controlling terminal (/dev/tty); -1 without one. */
+int cli_tty_prompt(const char *prompt, char *buf, size_t len, void *arg);
 #define CLI_SIGN_LONGOPTS \
 	{ "key", required_argument, 0, CLI_OPT_KEY }, \
 	{ "pkcs11-module", required_argument, 0, CLI_OPT_PKCS11_MODULE }, \
@@ -57,7 +65,8 @@ enum {
 	{ "signature-le", no_argument, 0, CLI_OPT_SIGNATURE_LE }, \
 	{ "pubkey", required_argument, 0, CLI_OPT_PUBKEY }, \
 	{ "unsigned", required_argument, 0, CLI_OPT_UNSIGNED }, \
-	{ "sign-command", required_argument, 0, CLI_OPT_SIGN_COMMAND }
+	{ "sign-command", required_argument, 0, CLI_OPT_SIGN_COMMAND }, \
+	{ "passphrase-file", required_argument, 0, CLI_OPT_PASSPHRASE_FILE }
 /* Returns 1 if c was one of CLI_OPT_*, else 0. */
 int cli_sign_opt(int c, const char *arg, struct cli_sign_opts *o);
 /* True when the options ask for two-step step 1 (--gendata/--digest-out). */
@@ -123,6 +132,28 @@ bool cli_has_flag(int argc, char **argv, const char *flag);
 /* The input file of a generic command and its format; on failure prints the
  * error, sets *rc to the exit status and returns NULL. */
 const struct cli_format *cli_input_format(int argc, char **argv, const char *usage, const char **path, int *rc);
+
+/* cli/probe_cli.c: 0 when path is of a kind in want (ENS_KBIT mask of
+ * include/ensign/probe.h) or of no known kind; else prints "'path' is <kind>,
+ * not <what>: <what to do>" and returns 1. */
+int cli_expect_kind(const char *path, uint64_t want, const char *what);
+
+/* cli/progress_cli.c: progress of long measurements on a terminal (not with
+ * quiet) and the large-enclave warning; main() calls it once. */
+void cli_progress_init(bool quiet);
+
+/* cli/json_out.c: --json of sign, verify, check, package (see json_out.c). */
+struct json_t;
+extern bool cli_json;
+int cli_json_take(const char *cmd, int *argc, char **argv);
+void cli_json_emit(struct json_t *obj);
+int cli_json_capture(const char *command, const char *file, const char *format, int (*fn)(void *), void *arg);
+
+/* cli/completion.c: every getopt_long of the CLI goes through here, so that
+ * `ensign completion bash|zsh` is generated from the parsers' own tables. */
+int cli_getopt_long(int argc, char *const *argv, const char *shortopts, const struct option *longopts, int *idx);
+#define getopt_long cli_getopt_long
+int cli_completion(const struct cmd *cmds, size_t n, int argc, char **argv);
 
 /* Implemented in cli/sgxs_info.c */
 int cli_sgxs_info(const char *path, int argc, char **argv, bool json);

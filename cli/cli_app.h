@@ -18,6 +18,7 @@ struct cli_app_opts {
 	struct cli_sign_opts sign;
 	bool env, json, in_place;
 	const char *output, *sig_dir, *sgxs, *date, *input;
+	const char *production_var;	/* the variable that set production, NULL if the flag did */
 };
 
 /* Parse argv (argv[0] the command name). Returns 0 to go on, -1 after
@@ -32,6 +33,8 @@ void cli_app_fields(const struct cli_app_opts *o, enum ens_mm mm, const uint8_t 
 		    struct ens_sigstruct_fields *f, uint32_t date);
 
 int cli_sign_app(int argc, char **argv);
+/* The synopsis of `ensign sign APP` (for `ensign sign --help`). */
+const char *cli_app_sign_usage(void);
 int cmd_check(int argc, char **argv);
 
 /* Format row (cli/formats.c). */

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cli.h"
+#include "ensign/probe.h"
 #include "ensign/fortanix.h"
 #include "ensign/io.h"
 
@@ -71,7 +72,7 @@ int cmd_append(int argc, char **argv)
 		dashdash = true;
 	}
 	if (i < argc && (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)) {
-		printf("usage: %s\n", usage);
+		cli_print_usage(stdout, usage);
 		return 0;
 	}
 	if (i >= argc)
@@ -79,6 +80,9 @@ int cmd_append(int argc, char **argv)
 	if (!dashdash && argv[i][0] == '-' && argv[i][1])
 		return cli_usage_error(usage, "unknown option '%s' (a file name starting with '-' goes after --)", argv[i]);
 	const char *input = argv[i++];
+	int kr = cli_expect_kind(input, ENS_KBIT(ENS_K_SGXS) | ENS_KBIT(ENS_K_SGXS_UNSIZED), "an SGXS file");
+	if (kr)
+		return kr;
 	struct ens_append_item *items = calloc((size_t)argc, sizeof *items);
 	if (!items)
 		return cli_errorf("out of memory");

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli_app.h"
+#include "ensign/probe.h"
 
 static int diff_size(const char *name, uint64_t signed_v, uint64_t req)
 {
@@ -87,7 +88,52 @@ static int resign_debug(const struct ens_app *app, const struct cli_app_opts *re
 	return 0;
 }
 
+/* "Would this start?": the file as it is must measure what was signed,
+ * whatever the configuration asked for (a changed image fails, debug or not). */
+static int image_unchanged(const struct ens_app *app, const char *path, struct ens_err *err)
+{
+	struct ens_app_layout lay;
+	uint8_t mr[2][32];
+	char got[65], want[65];
+
+	if (ens_app_plan(app, &app->sig->cfg, &lay, err) ||
+	    ens_app_measure(app, &lay, app->sig->models, mr, err))
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		if (!(app->sig->models & (i ? ENS_MM_SGX2 : ENS_MM_SGX1)) ||
+		    !memcmp(mr[i], app->sig->sig[i].enclavehash, 32))
+			continue;
+		ens_hex(app->sig->sig[i].enclavehash, 32, want);
+		ens_hex(mr[i], 32, got);
+		ens_fail(err, ENS_E_VERIFY, "'%s': the application changed after signing: %s: the SIGSTRUCT says"
+			 " MRENCLAVE %s, the file measures %s; it would not start: sign it again",
+			 path, i ? "sgx2" : "sgx1", want, got);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_text(int argc, char **argv);
+
+struct jargs { int argc; char **argv; };
+static int check_cb(void *a)
+{
+	struct jargs *j = a;
+
+	return check_text(j->argc, j->argv);
+}
+
+/* --json: the report's lines in one object (cli_json_capture) */
 int cmd_check(int argc, char **argv)
+{
+	struct jargs j = { argc, argv };
+
+	if (!cli_json)
+		return check_text(argc, argv);
+	return cli_json_capture("check", cli_find_input(argc, argv), "application", check_cb, &j);
+}
+
+static int check_text(int argc, char **argv)
 {
 	struct cli_app_opts o;
 	struct ens_app app;
@@ -99,11 +145,18 @@ int cmd_check(int argc, char **argv)
 
 	if (r)
 		return r < 0 ? 0 : r;
+	if ((r = cli_expect_kind(o.input, ENS_KBIT(ENS_K_ELF_APP_SIGNED) | ENS_KBIT(ENS_K_ELF_EXEC) |
+				 ENS_KBIT(ENS_K_ELF_SHARED), "an application signed by ensign")))
+		return r;
 	if (ens_app_open(&app, o.input, &err))
 		return cli_error(&err);
 	if (!app.is_signed) {
 		ens_app_close(&app);
 		return cli_errorf("'%s': not signed (no %s section)", o.input, ENS_APP_SECTION);
+	}
+	if (image_unchanged(&app, o.input, &err)) {
+		ens_app_close(&app);
+		return cli_error(&err);
 	}
 	models = o.models_given ? o.models : app.sig->models;
 	production = app.sig->production;

@@ -237,12 +237,39 @@ static void print_text(json_t *report)
 			json_t *s = json_object_get(e, model_name(m));
 
 			if (s)
-				printf("  %s mrenclave %s mrsigner %s%s\n", model_name(m),
+				printf("  %s mrenclave %s mrsigner %s isvprodid %d isvsvn %d%s\n", model_name(m),
 				       json_string_value(json_object_get(s, "mrenclave")),
 				       json_string_value(json_object_get(s, "mrsigner")),
+				       (int)json_integer_value(json_object_get(s, "isvprodid")),
+				       (int)json_integer_value(json_object_get(s, "isvsvn")),
 				       json_is_true(json_object_get(s, "debug")) ? " debug" : "");
 		}
 	}
+}
+
+/* The tag the image was written under (as lib/back/oci_write.c picks it):
+ * a DST without one takes the source's, which a later `umoci unpack --image
+ * DIR` (that means DIR:latest) would not find, so it is printed. */
+static void print_dst_tag(const struct ens_oci_ref *dst, const struct ens_oci_image *src)
+{
+	const char *tag = *dst->tag ? dst->tag : *src->ref.tag && src->ref.transport == ENS_OCI_LAYOUT ?
+			  src->ref.tag : "latest";
+	json_t *t;
+	size_t i;
+
+	if (dst->transport == ENS_OCI_LAYOUT) {
+		printf("tag %s\n", tag);
+		if (!*dst->tag && strcmp(tag, "latest"))
+			cli_note("'%s' names no tag: the image is tagged '%s', the source's; name it as %s:%s",
+				 dst->text, tag, dst->text, tag);
+		return;
+	}
+	if (*dst->tag) {
+		printf("tag %s\n", dst->tag);
+		return;
+	}
+	json_array_foreach(src->repo_tags, i, t)
+		printf("tag %s\n", json_string_value(t));
 }
 
 static int cmd_inspect(int argc, char **argv)
@@ -637,6 +664,7 @@ static int sign_image(struct sign_opts *po, const char *src, const char *dst, ch
 	if (dst_ref.transport == ENS_OCI_REGISTRY)
 		printf("uploaded %llu bytes, %u blobs mounted, %u already there\n",
 		       (unsigned long long)po->io.img.bytes_uploaded, po->io.img.blobs_mounted, po->io.img.blobs_skipped);
+	print_dst_tag(&dst_ref, &img);
 	if (digest_out)
 		strcpy(digest_out, digest);
 	rc = 0;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "ensign/probe.h"
 #include "ensign/fortanix.h"
 #include "ensign/io.h"
 #include "ensign/sgxs.h"
@@ -120,7 +121,7 @@ int cmd_elf2sgxs(int argc, char **argv)
 		case 'l': o.library = true; break;
 		case 'u': o.unsized = true; break;
 		case 'o': output = optarg; break;
-		case 'h': printf("usage: %s\n", usage); return 0;
+		case 'h': cli_print_usage(stdout, usage); return 0;
 		default: return cli_usage_error(usage, "unknown option");
 		}
 	}
@@ -141,6 +142,10 @@ int cmd_elf2sgxs(int argc, char **argv)
 
 	struct ens_err err = { 0 };
 	struct ens_elf2sgxs *e = NULL;
+	int kr = cli_expect_kind(input, ENS_KBIT(ENS_K_ELF_EDP) | ENS_KBIT(ENS_K_ELF_EXEC) | ENS_KBIT(ENS_K_ELF_SHARED) |
+				 ENS_KBIT(ENS_K_ELF_OBJECT) | ENS_KBIT(ENS_K_ELF_OTHER), "a Fortanix EDP enclave (ELF)");
+	if (kr)
+		return kr;
 	if (ens_check_not_same(input, output, &err) || ens_elf2sgxs_open(&e, input, &o, &err))
 		return err.code == ENS_E_USAGE ? cli_usage_error(usage, "%s", err.msg) : cli_error(&err);
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "ensign/probe.h"
 #include "ensign/oe.h"
 #include "oe_cli.h"
 
@@ -71,13 +72,18 @@ static int parse(int argc, char **argv, struct oesign_args *a)
 /* Open the image and merge the .conf into its .oeinfo properties as oesign
  * does (even without a .conf: the IDs and flags are then reset). Without
  * 'merge' and .conf, the properties are used as stored (a signed file). */
+/* what -e may be (a damaged OE enclave is any ELF: its parser says more) */
+#define OE_ELF_KINDS (ENS_KBITS_ELF & ~(ENS_KBIT(ENS_K_ELF_INTEL) | ENS_KBIT(ENS_K_ELF_EDP) | \
+					ENS_KBIT(ENS_K_ELF_APP_SIGNED)))
+
 int oe_cli_load(const char *image, const char *conf, bool merge, struct ens_oe_image **img,
 		struct ens_oe_props *p, struct ens_err *err)
 {
 	struct ens_oe_conf c;
 	if (conf && ens_oe_conf_load(conf, &c, err) < 0)
 		return ens_err_prefix(err, "cannot load configuration file '%s'", conf);
-	if (ens_oe_open(image, img, err) < 0)
+	if (ens_probe_expect(image, OE_ELF_KINDS, "an Open Enclave enclave (ELF)", err) ||
+	    ens_oe_open(image, img, err) < 0)
 		return -1;
 	ens_oe_props_read(*img, p);
 	if ((conf || merge ? ens_oe_merge(p, conf ? &c : NULL, err) : ens_oe_validate(p, err)) < 0) {
@@ -157,7 +163,10 @@ static int do_sign(int argc, char **argv)
 		rc = ens_oe_write_signed(img, &p, a.out, &err);
 	}
 	ens_oe_close(img);
-	return rc < 0 ? cli_error(&err) : 0;
+	if (rc < 0)
+		return cli_error(&err);
+	printf("Created %s\n", a.out);	/* oesign's own message, as digest's */
+	return 0;
 }
 
 static int do_digest(int argc, char **argv)
@@ -204,7 +213,8 @@ static int do_dump(int argc, char **argv)
 
 	if ((rc = parse(argc, argv, &a)))
 		return rc;
-	if (ens_oe_open(a.image, &img, &err) < 0)
+	if (ens_probe_expect(a.image, OE_ELF_KINDS, "an Open Enclave enclave (ELF)", &err) ||
+	    ens_oe_open(a.image, &img, &err) < 0)
 		return cli_error(&err);
 	ens_oe_props_read(img, &p);
 	memcpy(&s, p.sigstruct, sizeof(s));
@@ -228,6 +238,13 @@ static int do_dump(int argc, char **argv)
 	printf("num_tcs=%llu\n", (unsigned long long)p.num_tcs);
 	printf("mrenclave=");
 	hexline(s.enclavehash, sizeof(s.enclavehash));
+	{
+		uint8_t signer[32];
+
+		ens_sigstruct_mrsigner(&s, signer);
+		printf("mrsigner=");
+		hexline(signer, sizeof(signer));
+	}
 	printf("signature=");
 	hexline(s.signature, sizeof(s.signature));
 	printf("\n");

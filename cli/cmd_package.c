@@ -1,12 +1,14 @@
 /* ensign package APPDIR --config config.json [--key KEY] [--target sgx|linux]
  * [-o OUT] [--date D], or Mystikos' order APPDIR KEY config.json: one signed
  * executable = runner stub (pkgstub/) + CPIO archive + config + image + SIGSTRUCT. */
+#include <jansson.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include "cli.h"
+#include "ensign/probe.h"
 #include "ensign/package.h"
 
 extern const uint8_t ens_pkg_stub_start[], ens_pkg_stub_end[];
@@ -54,8 +56,9 @@ static int parse(int argc, char **argv, struct pkg_opts *o)
 				return cli_usage_error(usage, "package: --target '%s' is not sgx or linux", optarg);
 			break;
 		case 'h':
-			printf("usage: %s\n\nPackages APPDIR and its config.json (Mystikos schema) into one signed\n"
-			       "executable named after ApplicationPath. See ensign-package(1).\n", usage);
+			cli_print_usage(stdout, usage);
+			printf("\nPackages APPDIR and its config.json (Mystikos schema) into one signed\n"
+			       "executable named after ApplicationPath. See ensign-package(1).\n");
 			return -1;
 		case ':':
 			return cli_usage_error(usage, "package: '%s' needs a value", argv[optind - 1]);
@@ -96,21 +99,31 @@ static int read_image(const struct pkg_opts *o, const struct ens_pkg_config *c, 
 	size_t n = strlen(c->application_path);
 
 	if (strstr(c->application_path, "/../") || (n >= 3 && !strcmp(c->application_path + n - 3, "/..")))
-		return ens_fail(err, ENS_E_USAGE, "'%s': ApplicationPath '%s' must not contain '..'", o->config,
+		return ens_fail(err, ENS_E_FORMAT, "'%s': ApplicationPath '%s' must not contain '..'", o->config,
 				c->application_path);
 	if (snprintf(path, sizeof path, "%s%s", o->appdir, c->application_path) >= (int)sizeof path)
-		return ens_fail(err, ENS_E_USAGE, "'%s': path too long", c->application_path);
+		return ens_fail(err, ENS_E_FORMAT, "'%s': path too long", c->application_path);
 	if (lstat(path, &st) || !S_ISREG(st.st_mode))
-		return ens_fail(err, ENS_E_USAGE, "'%s': ApplicationPath '%s' is not a file in '%s'", o->config,
+		return ens_fail(err, ENS_E_FORMAT, "'%s': ApplicationPath '%s' is not a file in '%s'", o->config,
 				c->application_path, o->appdir);
 	return ens_read_file(path, 1ull << 32, buf, len, err);
 }
 
-static void print_result(const struct ens_sigstruct *s, const char *out)
+static void print_result(const struct ens_sigstruct *s, const char *out, const struct pkg_opts *o)
 {
 	char hex[65];
 	uint8_t signer[32];
 
+	if (cli_json) {
+		char shex[65];
+
+		ens_hex(s->enclavehash, 32, hex);
+		ens_sigstruct_mrsigner(s, signer);
+		ens_hex(signer, 32, shex);
+		cli_json_emit(json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "file", o->appdir, "config", o->config,
+					"format", "package", "output", out, "mrenclave", hex, "mrsigner", shex));
+		return;
+	}
 	ens_hex(s->enclavehash, 32, hex);
 	printf("mrenclave %s\n", hex);
 	ens_sigstruct_mrsigner(s, signer);
@@ -147,6 +160,8 @@ int cmd_package(int argc, char **argv)
 		if (!S_ISDIR(st.st_mode))
 			return cli_errorf("application directory '%s' is not a directory", o.appdir);
 	}
+	if ((r = cli_expect_kind(o.config, ENS_KBIT(ENS_K_JSON) | ENS_KBIT(ENS_K_TEXT), "a config.json")))
+		return r;
 	if (ens_read_file(o.config, 1u << 24, &config, &config_len, &err))
 		return cli_error(&err);
 	if (ens_pkg_config_parse(config, config_len, o.config, &cfg, &err)) {
@@ -173,7 +188,7 @@ int cmd_package(int argc, char **argv)
 
 		out = slash[1] ? slash + 1 : "";
 		if (!*out) {
-			ens_fail(&err, ENS_E_USAGE, "'%s': ApplicationPath '%s' has no file name", o.config,
+			ens_fail(&err, ENS_E_FORMAT, "'%s': ApplicationPath '%s' has no file name", o.config,
 				 cfg.application_path);
 			goto fail;
 		}
@@ -197,7 +212,7 @@ int cmd_package(int argc, char **argv)
 		if (ens_pkg_write(out, ens_pkg_stub_start, (size_t)(ens_pkg_stub_end - ens_pkg_stub_start), &in,
 				  &sig, &err))
 			goto fail;
-		print_result(&sig, out);
+		print_result(&sig, out, &o);
 	}
 	ens_pkg_config_free(&cfg);
 	free(config);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
+#include "ensign/probe.h"
 #include "ensign/fortanix.h"
 #include "ensign/io.h"
 #include "ensign/sigstruct.h"
@@ -110,7 +111,7 @@ int cmd_run(int argc, char **argv)
 			else if (strcmp(v, "coresident") != 0)
 				return cli_usage_error(usage, "-s takes coresident, dummy or file=PATH, not '%s'", v);
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			printf("usage: %s\n", usage);
+			cli_print_usage(stdout, usage);
 			return 0;
 		} else if (strcmp(a, "--") == 0) {
 			i++;
@@ -133,6 +134,9 @@ int cmd_run(int argc, char **argv)
 	struct ens_host_cpu cpu;
 	ens_host_cpu_probe(&cpu);
 	struct ens_run_image img;
+	int kr = cli_expect_kind(input, ENS_KBIT(ENS_K_SGXS) | ENS_KBIT(ENS_K_SGXS_UNSIZED), "an SGXS file");
+	if (kr)
+		return kr;
 	if (ens_run_image_read(input, &img, &err))
 		return cli_error(&err);
 

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cli.h"
+#include "ensign/probe.h"
 #include "ensign/intel_sdk.h"
 #include "ensign/pkcs11.h"
 #include "sgx_sign.h"
@@ -227,11 +228,16 @@ struct signing {
 	uint8_t *area;
 };
 
+/* what -enclave may be (a damaged SDK enclave is any ELF: its parser says more) */
+#define SGX_SIGN_ELF_KINDS (ENS_KBITS_ELF & ~(ENS_KBIT(ENS_K_ELF_OE) | ENS_KBIT(ENS_K_ELF_EDP) | \
+					      ENS_KBIT(ENS_K_ELF_APP_SIGNED)))
+
 static int prepare(struct job *j, struct signing *s, uint32_t date, struct ens_err *err)
 {
 	struct ens_intel_elf_opts eo = {j->flag[O_IGNREL], j->flag[O_IGNINIT], j->flag[O_RESIGN], true};
 	struct ens_intel_config cfg;
-	if (ens_intel_elf_open(&s->elf, j->o[O_ENCLAVE], &eo, err))
+	if (ens_probe_expect(j->o[O_ENCLAVE], SGX_SIGN_ELF_KINDS, "an Intel SGX SDK enclave (ELF)", err) ||
+	    ens_intel_elf_open(&s->elf, j->o[O_ENCLAVE], &eo, err))
 		return -1;
 	struct ens_intel_elf *e = &s->elf;
 	bool own = e->has_metadata && !j->o[O_CONFIG];
@@ -376,7 +382,8 @@ static int do_dump(struct job *j, struct ens_err *err)
 {
 	struct ens_intel_elf e;
 	struct ens_intel_elf_opts eo = {0};
-	if (ens_intel_elf_open(&e, j->o[O_ENCLAVE], &eo, err))
+	if (ens_probe_expect(j->o[O_ENCLAVE], SGX_SIGN_ELF_KINDS, "an Intel SGX SDK enclave (ELF)", err) ||
+	    ens_intel_elf_open(&e, j->o[O_ENCLAVE], &eo, err))
 		return -1;
 	char *text = NULL;
 	size_t tlen;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "ensign/probe.h"
 
 static const char usage[] =
 	"sgxs-sign [FLAGS] [OPTIONS] <input> <output> --key <FILE>\n"
@@ -202,6 +203,10 @@ int cmd_sgxs_sign(int argc, char **argv)
 		if (ens_unhex(argv[optind], f.enclavehash, 32))
 			return cli_usage_error(usage, "--in-hash: '%s' is not 64 hex digits", argv[optind]);
 	} else {
+		int r = cli_expect_kind(argv[optind], ENS_KBIT(ENS_K_SGXS) | ENS_KBIT(ENS_K_SGXS_UNSIZED), "an SGXS file");
+
+		if (r)
+			return r;
 		if (ens_check_not_same(argv[optind], argv[optind + 1], &err) ||
 		    ens_sgxs_mrenclave(argv[optind], f.enclavehash, NULL, &err))
 			return cli_error(&err);

@@ -3,7 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 #include "cli.h"
+#include "cli_app.h"
+#include "ensign/probe.h"
 
 int cli_sign_app(int argc, char **argv) __attribute__((weak));
 int cli_sign_gramine(int argc, char **argv) __attribute__((weak));
@@ -125,6 +128,12 @@ int cmd_sign(int argc, char **argv)
 	if (in && cli_sign_gramine && fmt_gramine_probe && fmt_gramine_probe(in, (const uint8_t *)"", 0, 0))
 		return cli_sign_gramine(argc, argv);	/* a Gramine manifest (cli/fmt_gramine.c) */
 	if (in && is_elf(in)) {
+		int r = cli_expect_kind(in, ENS_KBIT(ENS_K_ELF_EXEC) | ENS_KBIT(ENS_K_ELF_SHARED) |
+					ENS_KBIT(ENS_K_ELF_APP_SIGNED) | ENS_KBIT(ENS_K_ELF_OTHER),
+					"an application ensign signs");
+
+		if (r)
+			return r;
 		if (cli_sign_app)
 			return cli_sign_app(argc, argv);
 		return cli_errorf("'%s': signing applications is not available in this build", in);
@@ -207,9 +216,10 @@ int cmd_sign(int argc, char **argv)
 			f.swdefined = (uint32_t)v;
 			break;
 		case 'h':
-			printf("usage: %s\n       ensign sign [options] APPLICATION   (see ensign-sign(1))\n\n"
-			       "Signs an SGXS enclave and writes the raw SIGSTRUCT (default FILE.sig).\n"
-			       "Without --key the built-in debug key signs (debug enclaves only).\n", usage);
+			printf("usage: %s\n\nSigns an SGXS enclave and writes the raw SIGSTRUCT (default FILE.sig);"
+			       " see ensign-sign(1).\nWithout --key the built-in debug key signs (debug enclaves only).\n\n"
+			       "An x86-64 ELF application is signed with the application flags; see ensign-sign-app(1):\n"
+			       "usage: %s\n", usage, cli_app_sign_usage());
 			return 0;
 		default:
 			return cli_usage_error(usage, "sign: unknown option '%s'", argv[optind - 1]);
@@ -237,6 +247,9 @@ int cmd_sign(int argc, char **argv)
 	}
 	if (ens_date_resolve(date, &f.date, &err))
 		return cli_error(&err);
+	if ((rc = cli_expect_kind(in, ENS_KBIT(ENS_K_SGXS) | ENS_KBIT(ENS_K_SGXS_UNSIZED),
+				  "an SGXS file or an application (ELF executable)")))
+		return rc;
 	if (ens_sgxs_mrenclave(in, f.enclavehash, NULL, &err))
 		return cli_error(&err);
 	if (!out && !cli_sign_is_step1(&so)) {
@@ -263,10 +276,19 @@ int cmd_sign(int argc, char **argv)
 			return cli_error(&err);
 		}
 		ens_hex(s.enclavehash, 32, hex);
-		printf("mrenclave: %s\n", hex);
-		ens_sigstruct_mrsigner(&s, signer);
-		ens_hex(signer, 32, hex);
-		printf("mrsigner:  %s\n", hex);
+		if (cli_json) {
+			char shex[65];
+
+			ens_sigstruct_mrsigner(&s, signer);
+			ens_hex(signer, 32, shex);
+			cli_json_emit(json_pack("{s:s, s:s, s:s, s:s, s:s}", "file", in, "format", "sgxs", "output", out,
+						"mrenclave", hex, "mrsigner", shex));
+		} else {
+			printf("mrenclave: %s\n", hex);
+			ens_sigstruct_mrsigner(&s, signer);
+			ens_hex(signer, 32, hex);
+			printf("mrsigner:  %s\n", hex);
+		}
 	}
 	free(out_alloc);
 	return 0;

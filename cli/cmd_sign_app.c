@@ -1,6 +1,7 @@
 /* ensign sign APP: sign an x86-64 ELF application for one or both memory
  * models (front end lib/front/app_*.c, back end lib/back/elf_signed.c);
  * optionally export the raw .sig files and one layout as SGXS. */
+#include <jansson.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,11 +70,26 @@ static int write_sig_dir(const struct cli_app_opts *o, const struct ens_app_sign
 	return rc;
 }
 
-static void print_result(const struct ens_app_signed *sg, const uint8_t mr[2][32], const char *out)
+static void print_result(const struct ens_app_signed *sg, const uint8_t mr[2][32], const char *out,
+			 const char *in)
 {
 	char hex[65];
 	uint8_t signer[32];
 
+	if (cli_json) {
+		json_t *o = json_pack("{s:s, s:s, s:s?}", "file", in, "format", "application", "output", out);
+
+		for (int i = 0; o && i < 2; i++)
+			if (sg->models & (i ? ENS_MM_SGX2 : ENS_MM_SGX1)) {
+				ens_hex(mr[i], 32, hex);
+				json_object_set_new(o, i ? "sgx2" : "sgx1", json_string(hex));
+				ens_sigstruct_mrsigner(&sg->sig[i], signer);
+			}
+		ens_hex(signer, 32, hex);
+		json_object_set_new(o, "mrsigner", json_string(hex));
+		cli_json_emit(o);
+		return;
+	}
 	for (int i = 0; i < 2; i++)
 		if (sg->models & (i ? ENS_MM_SGX2 : ENS_MM_SGX1)) {
 			ens_hex(mr[i], 32, hex);
@@ -123,7 +139,11 @@ int cli_sign_app(int argc, char **argv)
 		return r < 0 ? 0 : r;
 	if (o.sign.production && !external_signature(&o.sign) &&
 	    (!o.sign.key || !*o.sign.key || !strcmp(o.sign.key, "debug")))
-		return cli_errorf("--production needs --key: the built-in debug key never signs for production");
+		return o.production_var ?
+			cli_usage_error(NULL, "%s=1 (production) needs a key: set --key or %s; the built-in debug key"
+					" never signs for production", o.production_var,
+					!strncmp(o.production_var, "SCONE_", 6) ? "SCONE_KEY" : "ENSIGN_KEY") :
+			cli_usage_error(NULL, "--production needs --key: the built-in debug key never signs for production");
 	if (o.in_place) {
 		outpath = strdup(o.input);
 	} else if (o.output) {
@@ -185,7 +205,7 @@ int cli_sign_app(int argc, char **argv)
 	if ((o.sig_dir && write_sig_dir(&o, &sg, &err)) ||
 	    ens_app_write_signed(&app, &sg, outpath, st.st_mode & 0777, &err))
 		goto fail;
-	print_result(&sg, mr, outpath);
+	print_result(&sg, mr, outpath, o.input);
 	ens_signer_free(signer);
 	free(outpath);
 	ens_app_close(&app);

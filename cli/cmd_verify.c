@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "ensign/probe.h"
 
 static const char usage[] = "ensign verify --sig FILE.sig [INPUT] [--mrenclave HEX] [--mrsigner HEX]\n"
 			    "       ensign verify SIGNED-FILE";
@@ -18,6 +19,8 @@ int cli_verify_sig_file(const char *sig_path, const uint8_t *mrenclave, const ui
 	char hex[65];
 	int bad;
 
+	if ((bad = cli_expect_kind(sig_path, ENS_KBIT(ENS_K_SIGSTRUCT), "a SIGSTRUCT")))
+		return bad;
 	if (ens_read_file(sig_path, 1 << 20, &buf, &len, &err))
 		return cli_error(&err);
 	bad = ens_sigstruct_verify(buf, len, mrenclave, &rep);
@@ -50,7 +53,32 @@ int cli_verify_sig_file(const char *sig_path, const uint8_t *mrenclave, const ui
 	return bad ? 1 : 0;
 }
 
+static int verify_text(int argc, char **argv);
+
+struct jargs { int argc; char **argv; };
+static int verify_cb(void *a)
+{
+	struct jargs *j = a;
+
+	return verify_text(j->argc, j->argv);
+}
+
+/* --json: the report's lines in one object (cli_json_capture) */
 int cmd_verify(int argc, char **argv)
+{
+	struct jargs j = { argc, argv };
+	struct ens_err err;
+	const char *file;
+	const struct cli_format *fmt;
+
+	if (!cli_json)
+		return verify_text(argc, argv);
+	file = cli_find_input(argc, argv);
+	fmt = file ? cli_format_detect(file, &err) : NULL;
+	return cli_json_capture("verify", file, fmt ? fmt->name : NULL, verify_cb, &j);
+}
+
+static int verify_text(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "sig", required_argument, 0, 's' },
@@ -112,8 +140,12 @@ format: {
 		const char *path = cli_find_input(argc, argv);
 		const struct cli_format *fmt;
 
-		if (!path)
+		if (!path) {
+			for (int i = 1; i < argc; i++)	/* a named file that is not there: exit 1 */
+				if (argv[i][0] != '-')
+					return cli_input_missing(argv[i]);
 			return cli_usage_error(usage, "verify: give --sig FILE.sig or a signed file");
+		}
 		fmt = cli_format_detect(path, &err);
 		if (!fmt)
 			return cli_error(&err);

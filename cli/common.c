@@ -5,6 +5,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "cli.h"
+#include "ensign/probe.h"
+#include <unistd.h>
+#include <openssl/crypto.h>
 #include "ensign/pkcs11.h"
 
 int cli_open_signer(const char *keyspec, bool production, struct ens_signer **out, struct ens_err *err)
@@ -23,8 +26,30 @@ int cli_open_signer(const char *keyspec, bool production, struct ens_signer **ou
 	}
 	if (ens_pkcs11_is_uri(keyspec))
 		return cli_open_pkcs11(keyspec, NULL, out, err);
-	if (ens_signer_open_pem(out, keyspec, NULL, warning, sizeof warning, err))
+	/* PEM files of every kind go to the key reader, which says what they hold */
+	if (ens_probe_expect(keyspec, ~(ENS_KBITS_ELF | ENS_KBIT(ENS_K_SGXS) | ENS_KBIT(ENS_K_SGXS_UNSIZED) |
+				       ENS_KBIT(ENS_K_SIGSTRUCT) | ENS_KBIT(ENS_K_PACKAGE) | ENS_KBIT(ENS_K_ARCHIVE)),
+			     "a private key", err))
 		return -1;
+	if (cli_passphrase_file) {
+		char pass[1024];
+		FILE *f = fopen(cli_passphrase_file, "r");
+		int r;
+
+		if (!f)
+			return ens_fail_errno(err, "--passphrase-file: cannot open '%s'", cli_passphrase_file);
+		if (!fgets(pass, sizeof pass, f))
+			pass[0] = 0;
+		fclose(f);
+		pass[strcspn(pass, "\r\n")] = 0;	/* the first line, as openssl's -passin file: */
+		r = ens_signer_open_pem_prompt(out, keyspec, pass, NULL, NULL, warning, sizeof warning, err);
+		OPENSSL_cleanse(pass, sizeof pass);
+		if (r)
+			return -1;
+	} else if (ens_signer_open_pem_prompt(out, keyspec, NULL, isatty(STDIN_FILENO) ? cli_tty_prompt : NULL, NULL,
+					      warning, sizeof warning, err)) {
+		return -1;
+	}
 	if (warning[0])
 		cli_warn("%s", warning);
 	return 0;

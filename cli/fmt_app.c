@@ -78,13 +78,15 @@ int fmt_app_info(const char *path, int argc, char **argv, bool json)
 
 	if (ens_app_open(&app, path, &err))
 		return cli_error(&err);
-	if (json)
-		printf("{\"format\": \"application\", \"signed\": %s, \"entry\": %" PRIu64
+	if (json) {
+		printf("{\"file\": ");
+		cli_json_str(path);
+		printf(", \"format\": \"application\", \"signed\": %s, \"entry\": %" PRIu64
 		       ", \"image_size\": %" PRIu64, app.is_signed ? "true" : "false", app.entry,
 		       app.image_size);
-	else
-		printf("format application\nsigned %s\nentry 0x%" PRIx64 "\nimage_size 0x%" PRIx64 "\n",
-		       app.is_signed ? "yes" : "no", app.entry, app.image_size);
+	} else
+		printf("file %s\nformat application\nsigned %s\nentry 0x%" PRIx64 "\nimage_size 0x%" PRIx64 "\n",
+		       path, app.is_signed ? "yes" : "no", app.entry, app.image_size);
 	if (app.is_signed) {
 		if (json)
 			printf(", ");

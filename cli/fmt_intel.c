@@ -273,7 +273,7 @@ int cli_intel_info(const char *path, int argc, char **argv, bool json)
 	if (load(&l, path, &err))
 		return cli_error(&err);
 	if (json)
-		printf("{\"format\": \"intel-sdk\", \"path\": ");
+		printf("{\"format\": \"intel-sdk\", \"file\": ");
 	if (json)
 		cli_json_str(path);
 	char vers[128], sdk[400];
@@ -292,9 +292,9 @@ int cli_intel_info(const char *path, int argc, char **argv, bool json)
 	if (json)
 		printf(", \"metadata\": [");
 	else
-		printf("format: intel-sdk (Intel SGX SDK enclave)\nSDK: %s\n"
+		printf("file: %s\nformat: intel-sdk (Intel SGX SDK enclave)\nSDK: %s\n"
 		       "metadata area: file offset 0x%llx, 0x%llx bytes, %d block(s): versions %s\n",
-		       sdk, (unsigned long long)l.e.meta_off, (unsigned long long)l.e.meta_size, l.n, vers);
+		       path, sdk, (unsigned long long)l.e.meta_off, (unsigned long long)l.e.meta_size, l.n, vers);
 	if (!json && tcount)
 		printf("  %zu non-zero byte(s) after the metadata chain, from area offset 0x%zx (not read by the loader)\n",
 		       tcount, tfirst);

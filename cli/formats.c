@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include "cli.h"
 #include "cli_app.h"
+#include "ensign/probe.h"
 
 int cli_sigstruct_info(const char *path, int argc, char **argv, bool json);
 int cli_sgxs_measure(const char *path, int argc, char **argv, bool json);
@@ -71,7 +72,18 @@ const struct cli_format *cli_format_detect(const char *path, struct ens_err *err
 	uint8_t head[4096];
 	struct stat st;
 	size_t n;
-	FILE *f = fopen(path, "rb");
+	FILE *f;
+	/* kinds no row reads (an EDP ELF would pass for an application) */
+	const uint64_t refused = ENS_KBIT(ENS_K_ELF_EDP) | ENS_KBIT(ENS_K_ELF_OBJECT) |
+				 ENS_KBIT(ENS_K_PEM_PRIVATE) | ENS_KBIT(ENS_K_PEM_PUBLIC) | ENS_KBIT(ENS_K_PEM_CERT) |
+				 ENS_KBIT(ENS_K_PEM_OTHER) | ENS_KBIT(ENS_K_JSON) | ENS_KBIT(ENS_K_TEXT) |
+				 ENS_KBIT(ENS_K_ARCHIVE);
+	const char *what = "an enclave ensign reads (SGXS, SIGSTRUCT, application, Intel SDK or Open Enclave"
+			   " enclave, package)";
+
+	if (ens_probe_expect(path, ~refused, what, err))
+		return NULL;
+	f = fopen(path, "rb");
 
 	if (!f)
 		return ens_fail_errno(err, "cannot open '%s'", path), NULL;

@@ -23,6 +23,8 @@ int cmd_run(int argc, char **argv);
 int cmd_gramine_sign(int argc, char **argv);
 int cmd_gramine_view(int argc, char **argv);
 int cmd_enclaveos_signer(int argc, char **argv);
+int cmd_scone_signer(int argc, char **argv);
+int cmd_myst(int argc, char **argv);
 
 static const struct cmd commands[] = {
 	{ "append", cmd_append, "finalize an unsized SGXS and append files to it" },
@@ -45,6 +47,8 @@ static const struct cmd commands[] = {
 	{ "gramine-sgx-sign", cmd_gramine_sign, "Gramine gramine-sgx-sign compatible signing" },
 	{ "gramine-sgx-sigstruct-view", cmd_gramine_view, "Gramine gramine-sgx-sigstruct-view compatible" },
 	{ "enclaveos-signer", cmd_enclaveos_signer, "IBM enclaveos-signer compatible container re-signing" },
+	{ "scone-signer", cmd_scone_signer, "SCONE scone-signer compatible: scone-signer sign [flags] APP, in place" },
+	{ "myst", cmd_myst, "Mystikos compatible: myst package-sgx APPDIR KEY CONFIG" },
 };
 
 static void usage(FILE *f)
@@ -52,6 +56,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: ensign <command> [options]\n       ensign <command> --help\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		fprintf(f, "  %-16s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "  %-16s %s\n", "completion", "print bash or zsh completion (ensign completion bash|zsh)");
 	fprintf(f, "\nensign %s; see ensign(1) and ensign-<command>(1)\n", ENSIGN_VERSION);
 }
 
@@ -73,15 +78,48 @@ static int finish(int rc)
 	return rc;
 }
 
+/* --quiet, for every command: no progress line (removed before the command
+ * parses its options; "--" ends the search). */
+static bool take_quiet(int *argc, char **argv)
+{
+	bool quiet = false;
+	int j = 1;
+
+	for (int i = 1; i < *argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			while (i < *argc)
+				argv[j++] = argv[i++];
+			break;
+		}
+		if (!strcmp(argv[i], "--quiet"))
+			quiet = true;
+		else
+			argv[j++] = argv[i];
+	}
+	if (*argc > 0) {
+		*argc = j;
+		argv[j] = NULL;
+	}
+	return quiet;
+}
+
 int main(int argc, char **argv)
 {
 	const char *base = argc > 0 ? strrchr(argv[0], '/') : NULL;
 	const struct cmd *c;
 
+	cli_progress_init(take_quiet(&argc, argv));
+
 	base = base ? base + 1 : (argc > 0 ? argv[0] : "ensign");
 	if (strcmp(base, "ensign") && (c = find(base))) {
 		cli_prog = c->name;
 		argv[0] = (char *)c->name;
+		if (cli_json_take(c->name, &argc, argv))
+			return EXIT_USAGE;
+		if (argc == 2 && (!strcmp(argv[1], "--version") || (!strcmp(argv[1], "-V") && strchr(c->name, '-')))) {
+			printf("%s (ensign %s)\n", c->name, ENSIGN_VERSION);
+			return finish(0);
+		}
 		return finish(c->fn(argc, argv));
 	}
 	if (argc < 2) {
@@ -94,9 +132,16 @@ int main(int argc, char **argv)
 
 			return finish(c->fn(2, args));
 		}
+		if (argc > 2) {
+			fprintf(stderr, "ensign: help: '%s' is not a command\n", argv[2]);
+			usage(stderr);
+			return EXIT_USAGE;
+		}
 		usage(stdout);
 		return finish(0);
 	}
+	if (!strcmp(argv[1], "completion"))
+		return finish(cli_completion(commands, sizeof commands / sizeof commands[0], argc - 1, argv + 1));
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
 		printf("ensign %s\n", ENSIGN_VERSION);
 		return finish(0);
@@ -107,5 +152,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	return finish(c->fn(argc - 1, argv + 1));
+	argc--;
+	argv++;
+	if (cli_json_take(c->name, &argc, argv))
+		return EXIT_USAGE;
+	return finish(c->fn(argc, argv));
 }

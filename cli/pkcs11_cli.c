@@ -28,7 +28,10 @@ static int pin_prompt(const char *prompt, char *pin, size_t len, void *arg)
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 	quiet.c_lflag |= ICANON;
-	if (write(fd, prompt, strlen(prompt)) < 0 || tcsetattr(fd, TCSAFLUSH, &quiet) < 0) {
+	/* echo off before the prompt shows: what is typed after it is never echoed
+	 * nor flushed away */
+	if (tcsetattr(fd, TCSAFLUSH, &quiet) < 0 || write(fd, prompt, strlen(prompt)) < 0) {
+		tcsetattr(fd, TCSAFLUSH, &old);
 		close(fd);
 		return -1;
 	}
@@ -48,6 +51,11 @@ static int pin_prompt(const char *prompt, char *pin, size_t len, void *arg)
 	}
 	close(fd);
 	return 0;
+}
+
+int cli_tty_prompt(const char *prompt, char *buf, size_t len, void *arg)
+{
+	return pin_prompt(prompt, buf, len, arg);
 }
 
 int cli_open_pkcs11(const char *uri, const char *module, struct ens_signer **out,

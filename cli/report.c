@@ -6,6 +6,7 @@
 #include "cli.h"
 
 const char *cli_prog = "ensign";
+const char *cli_passphrase_file;
 
 static void vmsg(const char *kind, const char *fmt, va_list ap)
 {
@@ -58,8 +59,29 @@ int cli_usage_error(const char *usage, const char *fmt, ...)
 	vmsg("", fmt, ap);
 	va_end(ap);
 	if (usage)
-		fprintf(stderr, "usage: %s\n", usage);
+		cli_print_usage(stderr, usage);
 	return EXIT_USAGE;
+}
+
+void cli_print_usage(FILE *f, const char *usage)
+{
+	/* "ensign elf2sgxs ..." under the name ftxsgx-elf2sgxs reads "ftxsgx-elf2sgxs ..." */
+	if (strcmp(cli_prog, "ensign") && !strncmp(usage, "ensign ", 7)) {
+		const char *rest = usage + 7;
+
+		/* scone-signer sign, myst package-sgx: the tool's own verb follows */
+		if (!strcmp(cli_prog, "scone-signer"))
+			rest = usage + 6;
+		else
+			rest += strcspn(rest, " \n");
+		if (!strcmp(cli_prog, "myst")) {
+			fprintf(f, "usage: myst package-sgx%s\n", rest);
+			return;
+		}
+		fprintf(f, "usage: %s%s\n", cli_prog, rest);
+		return;
+	}
+	fprintf(f, "usage: %s\n", usage);
 }
 
 void cli_json_str(const char *s)
@@ -116,6 +138,7 @@ static void names(char *buf, size_t len, uint64_t v, bool xfrm)
 /* The SIGSTRUCT fields both reports print as text. */
 struct sig_text {
 	char mr[65], signer[65], fam[33], ext[33], date[16];
+	const char *encoding;	/* "bcd", "binary" (u16 year, u8 month, u8 day) or "unknown" */
 };
 
 static void sig_text(const struct ens_sigstruct *s, struct sig_text *t)
@@ -128,6 +151,15 @@ static void sig_text(const struct ens_sigstruct *s, struct sig_text *t)
 	ens_hex(s->isvfamilyid, 16, t->fam);
 	ens_hex(s->isvextprodid, 16, t->ext);
 	ens_date_format(s->date, t->date, sizeof t->date);
+	t->encoding = ens_date_is_bcd(s->date) ? "bcd" : "unknown";
+	if (!ens_date_is_bcd(s->date)) {
+		unsigned y, m, d;
+
+		if (ens_date_binary(s->date, &y, &m, &d)) {
+			snprintf(t->date, sizeof t->date, "%04u-%02u-%02u", y, m, d);
+			t->encoding = "binary";
+		}
+	}
 }
 
 void cli_json_sigstruct_members(const struct ens_sigstruct *s)
@@ -139,12 +171,13 @@ void cli_json_sigstruct_members(const struct ens_sigstruct *s)
 	       "\"debug\": %s, \"attributes\": {\"flags\": \"0x%016llx\", \"xfrm\": \"0x%016llx\"}, "
 	       "\"attributemask\": {\"flags\": \"0x%016llx\", \"xfrm\": \"0x%016llx\"}, "
 	       "\"miscselect\": \"0x%08x\", \"miscmask\": \"0x%08x\", \"isvfamilyid\": \"%s\", "
-	       "\"isvextprodid\": \"%s\", \"date\": \"%s\", \"date_raw\": \"0x%08x\", \"vendor\": \"0x%08x\", "
+	       "\"isvextprodid\": \"%s\", \"date\": \"%s\", \"date_encoding\": \"%s\", \"date_raw\": \"0x%08x\", "
+	       "\"vendor\": \"0x%08x\", "
 	       "\"swdefined\": %u, \"cet_attributes\": %u, \"cet_attributes_mask\": %u, \"exponent\": %u",
 	       t.mr, t.signer, s->isvprodid, s->isvsvn, (s->attributes & ENS_ATTR_DEBUG) ? "true" : "false",
 	       (unsigned long long)s->attributes, (unsigned long long)s->xfrm,
 	       (unsigned long long)s->attributes_mask, (unsigned long long)s->xfrm_mask,
-	       s->miscselect, s->miscmask, t.fam, t.ext, t.date, s->date, s->vendor, s->swdefined,
+	       s->miscselect, s->miscmask, t.fam, t.ext, t.date, t.encoding, s->date, s->vendor, s->swdefined,
 	       s->cet_attributes, s->cet_attributes_mask, s->exponent);
 }
 
@@ -181,7 +214,11 @@ void cli_print_sigstruct(const struct ens_sigstruct *s, bool json, const char *i
 	printf("%scet:             0x%02x/0x%02x\n", ind, s->cet_attributes, s->cet_attributes_mask);
 	printf("%sisvfamilyid:     %s\n", ind, t.fam);
 	printf("%sisvextprodid:    %s\n", ind, t.ext);
-	printf("%sdate:            %s%s\n", ind, t.date, ens_date_is_bcd(s->date) ? "" : " (not BCD)");
+	if (!strcmp(t.encoding, "binary"))
+		printf("%sdate:            %s (0x%08x: binary u16 year, u8 month, u8 day, not BCD)\n", ind, t.date,
+		       s->date);
+	else
+		printf("%sdate:            %s%s\n", ind, t.date, ens_date_is_bcd(s->date) ? "" : " (not BCD)");
 	printf("%svendor:          0x%08x%s\n", ind, s->vendor, s->vendor == 0x8086 ? " (Intel)" : "");
 	printf("%sswdefined:       0x%08x\n", ind, s->swdefined);
 	printf("%sexponent:        %u\n", ind, s->exponent);

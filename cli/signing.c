@@ -23,6 +23,7 @@ int cli_sign_opt(int c, const char *arg, struct cli_sign_opts *o)
 	case CLI_OPT_PUBKEY: o->pubkey = arg; break;
 	case CLI_OPT_UNSIGNED: o->unsigned_in = arg; break;
 	case CLI_OPT_SIGN_COMMAND: o->sign_command = arg; break;
+	case CLI_OPT_PASSPHRASE_FILE: cli_passphrase_file = arg; break;
 	default: return 0;
 	}
 	return 1;

@@ -30,6 +30,14 @@ struct ens_signer {
  * when the file is readable by group or others. */
 int ens_signer_open_pem(struct ens_signer **out, const char *path, const char *passphrase,
 			char *warning, size_t warning_len, struct ens_err *err);
+/* The same, and when the key is encrypted and no passphrase is given (neither
+ * passphrase nor ENSIGN_KEY_PASSPHRASE), prompt (may be NULL: no terminal) is
+ * asked for it; it returns 0 with the NUL-terminated passphrase in pass, or -1.
+ * A missing and a wrong passphrase are two different messages. */
+typedef int (*ens_pass_prompt_fn)(const char *prompt, char *pass, size_t len, void *arg);
+int ens_signer_open_pem_prompt(struct ens_signer **out, const char *path, const char *passphrase,
+			       ens_pass_prompt_fn prompt, void *prompt_arg, char *warning, size_t warning_len,
+			       struct ens_err *err);
 /* A key on a PKCS#11 token named by an RFC 7512 URI ("pkcs11:token=...;
  * object=..."); see include/ensign/pkcs11.h for the module and PIN options.
  * Checks the token key is 3072-bit with exponent 3 before any signing. */

@@ -47,7 +47,7 @@ enum ens_verify_check {
 };
 struct ens_verify_report {
 	bool failed[ENS_VC_COUNT];
-	char why[ENS_VC_COUNT][160];
+	char why[ENS_VC_COUNT][224];
 	bool warn_reserved;		/* reserved bytes non-zero (a warning only) */
 	bool header_quirk;		/* header bit 31 (Intel ReleaseType) set */
 	int nfailed;

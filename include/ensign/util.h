@@ -25,7 +25,9 @@ uint64_t ens_next_pow2(uint64_t x);
 /* Parse an unsigned integer: decimal or 0x hex, whole string, no sign.
  * 'what' names the option or variable in the message. */
 int ens_parse_u64(const char *s, uint64_t *out, const char *what, struct ens_err *err);
-/* Sizes: a plain or 0x number is bytes; K/M/G (KB/MB/GB, any case) are 2^10/20/30. */
+/* Sizes: a plain or 0x number is bytes; K/M/G/T (KB/MB/GB/TB, KiB/MiB/GiB/TiB,
+ * any case) are 2^10/20/30/40; a decimal number with a unit ("1.5G") must come
+ * out a whole number of bytes. */
 int ens_parse_size(const char *s, uint64_t *out, const char *what, struct ens_err *err);
 
 /* DATE as BCD 0xYYYYMMDD. arg: "YYYY-MM-DD" or "YYYYMMDD" (calendar-checked),
@@ -33,6 +35,9 @@ int ens_parse_size(const char *s, uint64_t *out, const char *what, struct ens_er
 int ens_date_resolve(const char *arg, uint32_t *bcd, struct ens_err *err);
 uint32_t ens_date_from_time(long long epoch_seconds);	/* UTC */
 bool ens_date_is_bcd(uint32_t bcd);
+/* Not BCD but binary, as some Gramine-era signers wrote it: u16 year, u8 month,
+ * u8 day (little-endian), a calendar date from 1970. */
+bool ens_date_binary(uint32_t v, unsigned *y, unsigned *m, unsigned *d);
 /* "YYYY-MM-DD" when BCD, else "0x%08x". buf >= 16. */
 void ens_date_format(uint32_t bcd, char *buf, size_t len);
 

@@ -7,6 +7,7 @@
 #include <gelf.h>
 #include "ensign/app.h"
 #include "ensign/measure.h"
+#include "ensign/progress.h"
 #include "ensign/util.h"
 
 #define PG ENS_PAGE_SIZE
@@ -100,7 +101,7 @@ int ens_app_plan(const struct ens_app *app, const struct ens_app_config *cfg, st
 		return ens_fail(err, ENS_E_USAGE, "the enclave would need 0x%" PRIx64 " bytes, more than the"
 				" largest enclave (128T)", lay->end);
 	lay->size = ens_next_pow2(lay->end);
-	return 0;
+	return ens_enclave_size_check(lay->size, ENS_E_USAGE, err);
 }
 
 void ens_app_config_page(const struct ens_app_layout *lay, enum ens_mm mm, struct ens_app_config_page *p)
@@ -273,10 +274,16 @@ int ens_app_measure(const struct ens_app *app, const struct ens_app_layout *lay,
 {
 	struct ens_measure *m[2] = { NULL, NULL };
 	struct ens_sink sink;
+	struct ens_progress prog;
 	int rc = -1;
+	int nmodels = !!(models & ENS_MM_SGX1) + !!(models & ENS_MM_SGX2);
 
 	if (!(models & ENS_MM_ALL))
 		return ens_fail(err, ENS_E_USAGE, "no memory model to measure");
+	/* pages: the shared part once, the model part per model (sgx2 adds less
+	 * of the heap: an estimate, for the time left) */
+	ens_progress_start(&prog, lay->size,
+			   lay->config_offset / PG + (uint64_t)nmodels * ((lay->end - lay->config_offset) / PG));
 	m[0] = malloc(sizeof *m[0]);
 	m[1] = malloc(sizeof *m[1]);
 	if (!m[0] || !m[1]) {
@@ -288,7 +295,7 @@ int ens_app_measure(const struct ens_app *app, const struct ens_app_layout *lay,
 	if (ens_measure_init(m[0], err))
 		goto out;
 	ens_sink_measure(&sink, m[0]);
-	if (ens_app_stream_common(app, lay, &sink, err))
+	if (ens_app_stream_common(app, lay, ens_progress_sink(&prog, &sink), err))
 		goto out;
 	/* the layouts part here: fork the shared prefix for sgx2 */
 	if (models & ENS_MM_SGX2) {
@@ -308,11 +315,13 @@ int ens_app_measure(const struct ens_app *app, const struct ens_app_layout *lay,
 		if (!(models & mm))
 			continue;
 		ens_sink_measure(&sink, m[i]);
-		if (ens_app_stream_model(lay, mm, &sink, err) || ens_measure_final(m[i], mr[i], err))
+		if (ens_app_stream_model(lay, mm, ens_progress_sink(&prog, &sink), err) ||
+		    ens_measure_final(m[i], mr[i], err))
 			goto out;
 	}
 	rc = 0;
 out:
+	ens_progress_finish(&prog);
 	for (int i = 0; i < 2; i++) {
 		if (m[i]->sha)
 			ens_measure_free(m[i]);

@@ -159,10 +159,10 @@ int ens_oe_conf_parse(const char *name, const char *text, size_t len, struct ens
 			if (strcmp(s, settings[i].key) == 0)
 				st = &settings[i];
 		if (!st)
-			/* oesign prints the value here, not the key: keep its text
-			 * but name the key too, which is what the user needs. */
-			return ens_fail(err, ENS_E_FORMAT, "%s(%zu): unknown setting: %s (key '%s')", name,
-					line, val, s);
+			/* oesign prints only the value here; the key is what the
+			 * user needs, so it leads */
+			return ens_fail(err, ENS_E_FORMAT, "%s(%zu): unknown setting '%s' (value %s)", name,
+					line, s, val);
 		if (apply(name, line, st, val, c, err) < 0)
 			return -1;
 	}

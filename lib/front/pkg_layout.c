@@ -8,6 +8,7 @@
 #include <openssl/sha.h>
 #include "ensign/measure.h"
 #include "ensign/package.h"
+#include "ensign/progress.h"
 #include "ensign/util.h"
 
 #define PG ENS_PAGE_SIZE
@@ -29,8 +30,11 @@ int ens_pkg_plan(const struct ens_app *app, const struct ens_pkg_input *in, stru
 	ens_app_config_default(&cfg);
 	cfg.heap = cfg.minheap = in->cfg->memory_size;
 	cfg.stack = in->cfg->main_stack_size;
-	if (ens_app_plan(app, &cfg, a, err))
+	if (ens_app_plan(app, &cfg, a, err)) {
+		if (err)	/* config.json's values: a bad input file (exit 1) */
+			err->code = ENS_E_FORMAT;
 		return ens_err_prefix(err, "config.json");
+	}
 	lay->regions_offset = a->config_offset;
 	lay->regions_size = PG + pages(in->config_len) + pages(in->archive_len);
 	/* the app layout ends with the configuration page and the heap: move them up */
@@ -38,9 +42,12 @@ int ens_pkg_plan(const struct ens_app *app, const struct ens_pkg_input *in, stru
 	a->heap_offset += lay->regions_size;
 	a->end += lay->regions_size;
 	if (a->end > ENS_APP_MAX_SIZE)
-		return ens_fail(err, ENS_E_USAGE, "the enclave would need 0x%" PRIx64 " bytes, more than the"
+		return ens_fail(err, ENS_E_FORMAT, "the enclave would need 0x%" PRIx64 " bytes, more than the"
 				" largest enclave (128T)", a->end);
 	a->size = ens_next_pow2(a->end);
+	/* from config.json's MemorySize: a bad input file (exit 1), not a usage error */
+	if (ens_enclave_size_check(a->size, ENS_E_FORMAT, err))
+		return -1;
 	memcpy(d->magic, ENS_PKG_DESC_MAGIC, 8);
 	d->version = ENS_PKG_VERSION;
 	d->target = (uint32_t)in->target;
@@ -114,9 +121,14 @@ int ens_pkg_measure(const struct ens_pkg_input *in, uint8_t mr[32], struct ens_e
 	}
 	m->sha = NULL;
 	if (!ens_pkg_plan(&app, in, &lay, err) && !ens_measure_init(m, err)) {
+		struct ens_progress prog;
+
+		ens_progress_start(&prog, lay.app.size, lay.app.end / ENS_PAGE_SIZE);
 		ens_sink_measure(&sink, m);
-		if (!ens_pkg_stream(&app, &lay, in, &sink, err) && !ens_measure_final(m, mr, err))
+		if (!ens_pkg_stream(&app, &lay, in, ens_progress_sink(&prog, &sink), err) &&
+		    !ens_measure_final(m, mr, err))
 			rc = 0;
+		ens_progress_finish(&prog);
 	}
 	if (m->sha)
 		ens_measure_free(m);

@@ -141,18 +141,14 @@ int ens_pkg_verify(const struct ens_pkg *p, const char *name, struct ens_pkg_con
 	char cfgname[600];
 
 	snprintf(cfgname, sizeof cfgname, "%s: config.json", name);
-	if (ens_pkg_config_parse(p->config, p->tr.config_len, cfgname, &cfg, err))
+	/* config.json was checked when the package was made: one that does not
+	 * parse now was changed (or damaged) after signing */
+	if (ens_pkg_config_parse(p->config, p->tr.config_len, cfgname, &cfg, err)) {
+		ens_err_prefix(err, "'%s': the package was changed after signing or is damaged", name);
 		return -1;
-	fc = (struct find_ctx){ .path = cfg.application_path + 1 };
-	if (ens_pkg_cpio_list(p->archive, p->tr.archive_len, find_app, &fc, err)) {
-		ens_err_prefix(err, "'%s'", name);
-		goto fail;
 	}
-	if (!fc.found || !fc.regular) {
-		ens_fail(err, ENS_E_VERIFY, "'%s': ApplicationPath '%s' is %s in the archive", name,
-			 cfg.application_path, fc.found ? "not a regular file" : "missing");
-		goto fail;
-	}
+	/* the signature and MRENCLAVE first: a tampered package is reported as
+	 * tampered, not by whatever its changed bytes now say */
 	input_of(p, &cfg, &in);
 	if (ens_pkg_measure(&in, mr, err)) {
 		ens_err_prefix(err, "'%s': enclave image", name);
@@ -162,13 +158,23 @@ int ens_pkg_verify(const struct ens_pkg *p, const char *name, struct ens_pkg_con
 		for (int i = 0; i < ENS_VC_COUNT; i++)
 			if (rep.failed[i]) {
 				ens_fail(err, ENS_E_VERIFY, i == ENS_VC_ENCLAVEHASH ?
-					 "'%s': the payload (archive, config.json or image) does not match its "
-					 "SIGSTRUCT: %s" : "'%s': SIGSTRUCT: %s", name, rep.why[i]);
+					 "'%s': the package was changed after signing: the payload (archive, "
+					 "config.json or image) does not match its SIGSTRUCT: %s" : "'%s': SIGSTRUCT: %s", name, rep.why[i]);
 				goto fail;
 			}
 	}
 	if (rep.warn_reserved) {
 		ens_fail(err, ENS_E_VERIFY, "'%s': SIGSTRUCT: reserved bytes are not zero", name);
+		goto fail;
+	}
+	fc = (struct find_ctx){ .path = cfg.application_path + 1 };
+	if (ens_pkg_cpio_list(p->archive, p->tr.archive_len, find_app, &fc, err)) {
+		ens_err_prefix(err, "'%s'", name);
+		goto fail;
+	}
+	if (!fc.found || !fc.regular) {
+		ens_fail(err, ENS_E_VERIFY, "'%s': ApplicationPath '%s' is %s in the archive", name,
+			 cfg.application_path, fc.found ? "not a regular file" : "missing");
 		goto fail;
 	}
 	if (check_fields(p, name, &cfg, err))

@@ -75,12 +75,12 @@ int ens_sigstruct_verify(const uint8_t *buf, size_t len, const uint8_t *expected
 	    !all_zero(s.reserved3, sizeof s.reserved3) || !all_zero(s.reserved4, sizeof s.reserved4))
 		r->warn_reserved = true;
 	if (expected && memcmp(expected, s.enclavehash, 32)) {
-		char a[65], b[65], both[160];
+		char a[65], b[65], both[192];
 
 		ens_hex(s.enclavehash, 32, a);
 		ens_hex(expected, 32, b);
-		snprintf(both, sizeof both, "%s, expected %s", a, b);
-		fail(r, ENS_VC_ENCLAVEHASH, "ENCLAVEHASH is %s", both);
+		snprintf(both, sizeof both, "the SIGSTRUCT says %s, the enclave measures %s", a, b);
+		fail(r, ENS_VC_ENCLAVEHASH, "ENCLAVEHASH: %s", both);
 	}
 	return r->nfailed ? 1 : 0;
 }

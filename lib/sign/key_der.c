@@ -61,11 +61,15 @@ static EVP_PKEY *from_pkcs8(const PKCS8_PRIV_KEY_INFO *p8, const struct pem_bloc
 	return wrap_rsa(rsa, what, err);
 }
 
-void ens_key_fail_passphrase(const char *what, struct ens_err *err)
+void ens_key_fail_passphrase(const char *what, bool missing, struct ens_err *err)
 {
 	ERR_clear_error();
-	ens_fail(err, ENS_E_KEY, "'%s' is encrypted and the passphrase is missing or wrong "
-		 "(set ENSIGN_KEY_PASSPHRASE)", what);
+	if (missing)
+		ens_fail(err, ENS_E_KEY, "'%s' is encrypted and no passphrase was given: type it when asked on a "
+			 "terminal, or set ENSIGN_KEY_PASSPHRASE or --passphrase-file FILE", what);
+	else
+		ens_fail(err, ENS_E_KEY, "'%s' is encrypted and the passphrase is wrong: the key does not decrypt "
+			 "with it", what);
 }
 
 EVP_PKEY *ens_der_private_key(const struct pem_block *b, const char *what, const char *passphrase,
@@ -98,7 +102,7 @@ EVP_PKEY *ens_der_private_key(const struct pem_block *b, const char *what, const
 		p8 = passphrase ? PKCS8_decrypt(sig, passphrase, (int)strlen(passphrase)) : NULL;
 		X509_SIG_free(sig);
 		if (!p8) {	/* a wrong passphrase fails the padding check or the parse */
-			ens_key_fail_passphrase(what, err);
+			ens_key_fail_passphrase(what, !passphrase, err);
 			return NULL;
 		}
 		pkey = from_pkcs8(p8, b, what, err);

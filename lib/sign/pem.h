@@ -43,8 +43,8 @@ int ens_key_file_read(const char *path, uint8_t **buf, size_t *len, size_t *cap,
 
 /* "an EC key", "an Ed25519 key"... for an EVP_PKEY id or OID NID. */
 const char *ens_key_type_name(int id);
-/* The one message for a missing or wrong passphrase; clears OpenSSL's errors. */
-void ens_key_fail_passphrase(const char *what, struct ens_err *err);
+/* The messages for a missing (none given) and a wrong passphrase; clears OpenSSL's errors. */
+void ens_key_fail_passphrase(const char *what, bool missing, struct ens_err *err);
 
 /* Label classes. */
 bool pem_label_is_private(const char *label);	/* "... PRIVATE KEY" */

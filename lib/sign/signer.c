@@ -100,14 +100,21 @@ static EVP_PKEY *read_legacy_encrypted(const uint8_t *buf, size_t len, const cha
 				       struct ens_err *err)
 {
 	BIO *bio = BIO_new_mem_buf(buf, (int)len);
-	EVP_PKEY *pkey = bio ? PEM_read_bio_PrivateKey(bio, NULL, passphrase_cb, (void *)passphrase) : NULL;
+	EVP_PKEY *pkey = bio && passphrase ? PEM_read_bio_PrivateKey(bio, NULL, passphrase_cb, (void *)passphrase)
+					   : NULL;
 	unsigned long e = ERR_peek_last_error();
 
 	BIO_free(bio);
 	if (pkey)
 		return pkey;
-	if (is_bad_passphrase(e) || is_bad_passphrase(ERR_peek_error())) {
-		ens_key_fail_passphrase(what, err);
+	if (!passphrase || is_bad_passphrase(e) || is_bad_passphrase(ERR_peek_error())) {
+		ens_key_fail_passphrase(what, !passphrase, err);
+	} else if (bio) {
+		/* a wrong passphrase can decrypt to bytes with valid padding (1 in
+		 * 256): the decoder then fails on them */
+		ERR_clear_error();
+		ens_fail(err, ENS_E_KEY, "'%s' is encrypted and the passphrase is wrong, or the key is damaged: it "
+			 "does not decrypt to a key", what);
 	} else {
 		ens_fail_crypto(err, "'%s': cannot read the private key", what);
 		err->code = ENS_E_KEY;
@@ -119,12 +126,13 @@ static EVP_PKEY *read_legacy_encrypted(const uint8_t *buf, size_t len, const cha
  * PARAMETERS or a certificate before the key, are passed over). The
  * passphrase defaults to ENSIGN_KEY_PASSPHRASE. */
 static EVP_PKEY *read_private_key(const uint8_t *buf, size_t len, const char *what, const char *passphrase,
-				  struct ens_err *err)
+				  ens_pass_prompt_fn prompt, void *prompt_arg, struct ens_err *err)
 {
 	struct pem_block b;
 	bool saw_public;
 	const char *why;
 	EVP_PKEY *pkey;
+	char typed[1024], text[600];
 
 	if (!passphrase)
 		passphrase = getenv("ENSIGN_KEY_PASSPHRASE");
@@ -133,8 +141,15 @@ static EVP_PKEY *read_private_key(const uint8_t *buf, size_t len, const char *wh
 		ens_fail(err, ENS_E_KEY, "'%s': cannot read the private key: %s", what, why);
 		return NULL;
 	case PEM_FOUND:
+		/* encrypted, no passphrase given: ask (a terminal), as PKCS#11 PINs are */
+		if (!passphrase && prompt && (b.legacy_encrypted || !strcmp(b.label, "ENCRYPTED PRIVATE KEY"))) {
+			snprintf(text, sizeof text, "Passphrase for '%s': ", what);
+			if (!prompt(text, typed, sizeof typed, prompt_arg))
+				passphrase = typed;
+		}
 		pkey = b.legacy_encrypted ? read_legacy_encrypted(buf, len, what, passphrase, err)
 					  : ens_der_private_key(&b, what, passphrase, err);
+		OPENSSL_cleanse(typed, sizeof typed);
 		pem_block_wipe(&b);
 		return pkey;
 	case PEM_NONE:
@@ -241,6 +256,13 @@ int ens_key_file_read(const char *path, uint8_t **buf, size_t *len, size_t *cap,
 int ens_signer_open_pem(struct ens_signer **out, const char *path, const char *passphrase,
 			char *warning, size_t warning_len, struct ens_err *err)
 {
+	return ens_signer_open_pem_prompt(out, path, passphrase, NULL, NULL, warning, warning_len, err);
+}
+
+int ens_signer_open_pem_prompt(struct ens_signer **out, const char *path, const char *passphrase,
+			       ens_pass_prompt_fn prompt, void *prompt_arg, char *warning, size_t warning_len,
+			       struct ens_err *err)
+{
 	uint8_t *buf = NULL;
 	size_t len = 0, cap = 0;
 	mode_t mode = 0;
@@ -254,7 +276,7 @@ int ens_signer_open_pem(struct ens_signer **out, const char *path, const char *p
 	if ((mode & 077) && warning)
 		snprintf(warning, warning_len, "key file '%s' is readable by others (mode %03o); "
 			 "use chmod 600", path, (unsigned)(mode & 0777));
-	pkey = read_private_key(buf, len, path, passphrase, err);
+	pkey = read_private_key(buf, len, path, passphrase, prompt, prompt_arg, err);
 	OPENSSL_clear_free(buf, cap);
 	if (!pkey)
 		return -1;
@@ -264,7 +286,7 @@ int ens_signer_open_pem(struct ens_signer **out, const char *path, const char *p
 int ens_signer_open_debug(struct ens_signer **out, struct ens_err *err)
 {
 	EVP_PKEY *pkey = read_private_key((const uint8_t *)ens_debug_key_pem, strlen(ens_debug_key_pem),
-					  "built-in debug key", NULL, err);
+					  "built-in debug key", NULL, NULL, NULL, err);
 
 	return pkey ? make_signer(out, pkey, "built-in debug key", true, err) : -1;
 }

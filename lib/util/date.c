@@ -30,6 +30,16 @@ bool ens_date_is_bcd(uint32_t v)
 	return true;
 }
 
+static bool valid_day(unsigned y, unsigned m, unsigned d);
+
+bool ens_date_binary(uint32_t v, unsigned *y, unsigned *m, unsigned *d)
+{
+	*y = v & 0xffff;
+	*m = (v >> 16) & 0xff;
+	*d = v >> 24;
+	return *y >= 1970 && *y <= 9999 && valid_day(*y, *m, *d);
+}
+
 void ens_date_format(uint32_t v, char *buf, size_t len)
 {
 	if (ens_date_is_bcd(v))

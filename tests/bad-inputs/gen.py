@@ -320,6 +320,22 @@ def gen_oci(d, v):
         write(os.path.join(d, name), 'index.json', index)
 
 
+def gen_kinds(d, v):
+    """Files of the wrong kind (issue 17 item 3): source text, a compressed
+    archive, a plain ELF executable, an Intel SDK enclave; with good.sgxs,
+    good.sig, key-good.pem, t.elf (Fortanix EDP), oe.so and pkg-good.json."""
+    import gzip
+    write(d, 'kind-hello.c', b'#include <stdio.h>\nint main(void) { puts("hello"); return 0; }\n')
+    write(d, 'kind-archive.tar.gz', gzip.compress(b'not really a tar' * 64, mtime=0))
+    # ELF64 x86-64 ET_EXEC, one PT_LOAD of the file itself, entry at its end
+    ehdr = struct.pack('<4sBBBBB7sHHIQQQIHHHHHH', b'\x7fELF', 2, 1, 1, 0, 0, b'\0' * 7, 2, 62, 1,
+                       0x400078, 64, 0, 0, 64, 56, 1, 64, 0, 0)
+    phdr = struct.pack('<IIQQQQQQ', 1, 5, 0, 0x400000, 0x400000, 0x79, 0x79, 0x1000)
+    write(d, 'kind-exec.elf', ehdr + phdr + b'\xc3')
+    with open(os.path.join(v, '..', 'intel-sdk', 'mini_enclave.c1_multi_tcs.signed.so'), 'rb') as f:
+        write(d, 'kind-intel.so', f.read())
+
+
 def main():
     d, v = sys.argv[1], sys.argv[2]
     os.makedirs(d, exist_ok=True)
@@ -331,6 +347,7 @@ def main():
     gen_oe(d, v)
     gen_pkg(d, v)
     gen_oci(d, v)
+    gen_kinds(d, v)
     # new formats: a gen_<format>(d, v) here and rows in cases.tsv
 
 

@@ -115,8 +115,8 @@ t_eq "sgx1 MISCSELECT 0" "$(hexat "$TMP/base.sig" 900 4)" "00000000"
 # --- debug and production
 t_eq "debug: DEBUG set" "$(hexat "$TMP/base.sig" 928 1)" "06"
 t_eq "debug: DEBUG in mask" "$(hexat "$TMP/base.sig" 944 1)" "ff"
-t_err "--production without --key" 1 "--production needs --key" "$ENSIGN" sign --production "$APP"
-t_err "--production with the debug key" 1 "debug" "$ENSIGN" sign --production --key debug "$APP"
+t_err "--production without --key" 2 "--production needs --key" "$ENSIGN" sign --production "$APP"
+t_err "--production with the debug key" 2 "debug" "$ENSIGN" sign --production --key debug "$APP"
 t_absent "no output after refusal" "$TMP/nothing.signed"
 P=$(sig sgx1 --production "--key=$TMP/k.pem")
 t_eq "production: DEBUG clear" "$(hexat "$P" 928 1)" "04"
@@ -198,7 +198,7 @@ t_eq "--key beats SCONE_KEY" "$(hexat "$(sig SCONE_KEY=/nonexistent sgx1 --env -
 t_eq "SCONE_PRODUCTION" "$(hexat "$(sig SCONE_PRODUCTION=1 sgx1 --env --key="$TMP/k.pem")" 928 1)" "04"
 t_eq "ENSIGN_PRODUCTION" "$(hexat "$(sig ENSIGN_PRODUCTION=1 ENSIGN_KEY="$TMP/k.pem" sgx1 --env)" 928 1)" "04"
 t_eq "SCONE_PRODUCTION without --env" "$(hexat "$(sig SCONE_PRODUCTION=1 sgx1 --key="$TMP/k.pem")" 928 1)" "06"
-t_err "SCONE_PRODUCTION without key" 1 "--production needs --key" env SCONE_PRODUCTION=1 "$ENSIGN" sign --env "$APP"
+t_err "SCONE_PRODUCTION without key" 2 "SCONE_PRODUCTION=1 \\(production\\) needs a key" env SCONE_PRODUCTION=1 "$ENSIGN" sign --env "$APP"
 t_err "SCONE_PRODUCTION=yes" 2 "SCONE_PRODUCTION: 'yes' is not 0 or 1" env SCONE_PRODUCTION=yes "$ENSIGN" sign --env "$APP"
 t_err "SCONE_HEAP bad suffix" 2 "SCONE_HEAP: unknown size suffix" env SCONE_HEAP=12Q "$ENSIGN" measure "$APP" --env
 t_err "ENSIGN_HEAP empty" 2 "ENSIGN_HEAP: empty" env ENSIGN_HEAP= "$ENSIGN" measure "$APP" --env

@@ -100,7 +100,7 @@ patch t.elf class32.elf 4 01                    # EI_CLASS = ELFCLASS32
 reject class32 "only 64-bit ELF|not an ELF"
 head -c 3000 t.elf >truncated.elf;              reject truncated "."
 head -c 100 t.elf >tiny.elf;                    reject tiny "."
-printf 'not an elf at all' >garbage.elf;        reject garbage "not an ELF file"
+printf 'not an elf at all' >garbage.elf;        reject garbage "is a text file, not a Fortanix EDP enclave"
 : >empty.elf;                                   reject empty "."
 
 # ---- append ----

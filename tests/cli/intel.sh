@@ -164,7 +164,7 @@ t_cmp "ProdID 0x12 = 18 = 022" p0x12.css p18.css
 # 6. ELF rejections, one message each
 elf_bad() { rm -f x.so; t_err "elf: $1" 1 "$2" $SGX sign -key enclave_private_test_key.pem -enclave "$3" -out x.so
 	t_absent "elf: $1 leaves nothing" x.so; }
-elf_bad "not an ELF" "not an ELF file" c1_multi_tcs.xml
+elf_bad "not an ELF" "is a text file, not an Intel SGX SDK enclave" c1_multi_tcs.xml
 cp mini_enclave.so e1.so; poke e1.so 16 2
 elf_bad "not ET_DYN" "is not ET_DYN" e1.so
 cp mini_enclave.so e2.so; poke e2.so 18 40

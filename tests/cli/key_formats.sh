@@ -34,9 +34,9 @@ done
 for f in pkcs8-enc trad-enc; do
 	t_run "sign with $f" 0 env ENSIGN_KEY_PASSPHRASE=s3cret $E sign --key "$TMP/$f.pem" $OPTS "$S" -o "$TMP/$f.sig"
 	t_cmp "$f = reference" "$TMP/$f.sig" "$REF"
-	t_err "$f, wrong passphrase" 1 "'$TMP/$f.pem' is encrypted and the passphrase is missing or wrong" \
+	t_err "$f, wrong passphrase" 1 "'$TMP/$f.pem' is encrypted and the passphrase is wrong" \
 		env ENSIGN_KEY_PASSPHRASE=wrong $E sign --key "$TMP/$f.pem" $OPTS "$S" -o "$O"
-	t_err "$f, no passphrase" 1 "is encrypted and the passphrase is missing or wrong" \
+	t_err "$f, no passphrase" 1 "is encrypted and no passphrase was given" \
 		env -u ENSIGN_KEY_PASSPHRASE $E sign --key "$TMP/$f.pem" $OPTS "$S" -o "$O"
 done
 t_run "sgxs-sign with pkcs8-enc (interactive passphrase not needed)" 0 env ENSIGN_KEY_PASSPHRASE=s3cret \

@@ -90,7 +90,7 @@ conf_err() { printf "$2" >bad.conf
 conf_err "syntax" 'Debug\n' "bad.conf\\(1\\): syntax error"
 conf_err "empty value" '# c\nDebug=  \n' "bad.conf\\(2\\): syntax error"
 conf_err "duplicate" 'Debug=1\nDebug=1\n' "bad.conf\\(2\\): Duplicate 'Debug' value provided"
-conf_err "unknown key" 'Frobnicate=3\n' "unknown setting: 3 \\(key 'Frobnicate'\\)"
+conf_err "unknown key" 'Frobnicate=3\n' "unknown setting 'Frobnicate' \\(value 3\\)"
 conf_err "debug value" 'Debug=2\n' "'Debug' value must be 0 or 1"
 conf_err "hex number" 'NumHeapPages=0x10\n' "bad value for 'NumHeapPages': 0x10"
 conf_err "negative" 'NumStackPages=-1\n' "bad value for 'NumStackPages': -1"

@@ -217,7 +217,7 @@ cfgerr "both memory keys" "'UserMemSize' is the old name of 'MemorySize'" "{$bas
 cfgerr "not an object" "the top level must be an object" '[1]'
 cfgerr "malformed JSON" "line 1 column [0-9]+: " "{$base,"
 printf '{%s, "ApplicationPath": "/bin/none"}' '"version": "0.1", "Debug": 1' >"$TMP/bad.json"
-t_err "ApplicationPath not in APPDIR" 2 "ApplicationPath '/bin/none' is not a file in" pkg --config "$TMP/bad.json" -o "$TMP/bad"
+t_err "ApplicationPath not in APPDIR" 1 "ApplicationPath '/bin/none' is not a file in" pkg --config "$TMP/bad.json" -o "$TMP/bad"
 cat >"$TMP/um.json" <<EOF
 {$base, "UserMemSize": "256k", "MainStackSize": "8k", "Mount": [{"Target": "/m", "Type": "ext2", "Flags": [], "PublicKey": null, "RootHash": null}], "ForkMode": "pseudo_wait_for_exit_exec", "ExecStack": 0, "Hostname": "h", "SyslogLevel": "info"}
 EOF

@@ -63,8 +63,8 @@ static void test_errors(void)
 	expect_error("\n=1\n", "t.conf(2): syntax error");
 	expect_error("Debug=\n", "t.conf(1): syntax error");
 	expect_error("ProductID=1\nProductID=1\n", "t.conf(2): Duplicate 'ProductID' value provided");
-	expect_error("Bogus=7\n", "t.conf(1): unknown setting: 7");
-	expect_error("debug=1\n", "unknown setting: 1 (key 'debug')");
+	expect_error("Bogus=7\n", "t.conf(1): unknown setting 'Bogus' (value 7)");
+	expect_error("debug=1\n", "unknown setting 'debug' (value 1)");
 	expect_error("Debug=yes\n", "'Debug' value must be 0 or 1");
 	expect_error("CapturePFGPExceptions=2\n", "'CapturePFGPExceptions' value must be 0 or 1");
 	expect_error("CreateZeroBaseEnclave=-1\n", "'CreateZeroBaseEnclave' value must be 0 or 1");

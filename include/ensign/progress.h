@@ -1,0 +1,43 @@
+/* Long measurements: a process-wide hook the CLI sets (the library prints
+ * nothing) and a sink wrapper that counts pages for it; and the largest
+ * enclave an SGX CPU can build on a Linux host. */
+#ifndef ENSIGN_PROGRESS_H
+#define ENSIGN_PROGRESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "err.h"
+#include "page.h"
+
+/* ELRANGE is naturally aligned (BASEADDR a multiple of SIZE) and lies in the
+ * 47-bit user half of the address space above page 0 (mmap_min_addr): the
+ * largest SECS.SIZE a Linux host with 4-level paging can map is 2^46. */
+#define ENS_ENCLAVE_BUILD_MAX (1ull << 46)
+/* Above this, the CPU must report a larger MaxEnclaveSize_64 (CPUID 0x12). */
+#define ENS_ENCLAVE_WARN_SIZE (1ull << 36)
+
+/* 0, or -1 (code) naming the size and why no SGX CPU can build it. */
+int ens_enclave_size_check(uint64_t size, enum ens_code code, struct ens_err *err);
+/* log2 of MaxEnclaveSize_64 (CPUID.(EAX=12H,ECX=0):EDX[15:8]), -1 without SGX. */
+int ens_host_max_enclave_log2(void);
+
+struct ens_progress_ops {
+	void (*begin)(void *arg, uint64_t enclave_size, uint64_t total_pages);
+	void (*pages)(void *arg, uint64_t done, uint64_t total_pages);	/* every few thousand pages */
+	void (*end)(void *arg);
+};
+/* Set (or clear, ops NULL) the hook every measurement reports to. */
+void ens_progress_set(const struct ens_progress_ops *ops, void *arg);
+
+struct ens_progress {
+	struct ens_sink sink;	/* what the stream is given */
+	struct ens_sink inner;	/* where pages go */
+	uint64_t done, total, next;
+};
+/* total_pages may be an estimate. */
+void ens_progress_start(struct ens_progress *p, uint64_t enclave_size, uint64_t total_pages);
+/* The counting sink in front of inner (may be called again with another inner). */
+struct ens_sink *ens_progress_sink(struct ens_progress *p, const struct ens_sink *inner);
+void ens_progress_finish(struct ens_progress *p);
+
+#endif
