@@ -82,8 +82,17 @@ static int finish(int rc)
  * parses its options; "--" ends the search). */
 static bool take_quiet(int *argc, char **argv)
 {
-	bool quiet = false;
+	/* these parse --quiet themselves (gramine-sgx-sign's also drops its report) */
+	static const char *const own[] = { "container", "gramine-sgx-sign", "enclaveos-signer" };
+	const char *base = *argc > 0 ? strrchr(argv[0], '/') : NULL;
+	const char *name = base ? base + 1 : (*argc > 0 ? argv[0] : "");
+	bool quiet = false, keep = false;
 	int j = 1;
+
+	if (!find(name) && *argc > 1)
+		name = argv[1];
+	for (size_t k = 0; k < sizeof own / sizeof own[0]; k++)
+		keep |= !strcmp(name, own[k]);
 
 	for (int i = 1; i < *argc; i++) {
 		if (!strcmp(argv[i], "--")) {
@@ -93,7 +102,7 @@ static bool take_quiet(int *argc, char **argv)
 		}
 		if (!strcmp(argv[i], "--quiet"))
 			quiet = true;
-		else
+		if (keep || strcmp(argv[i], "--quiet"))
 			argv[j++] = argv[i];
 	}
 	if (*argc > 0) {

@@ -194,7 +194,7 @@ for f in shuf unm shuf2; do
 done
 t_run "verify: the ascending-order signature does not match the reordered file" 1 \
 	"$ENSIGN" verify --sig sized.sig shuf.sgxs
-grep -q "ENCLAVEHASH is $asc, expected $(mr_of shuf.sgxs)" "$TMP/out" && t_ok || t_bad "verify names both values" 
+grep -q "the SIGSTRUCT says $asc, the enclave measures $(mr_of shuf.sgxs)" "$TMP/out" && t_ok || t_bad "verify names both values" 
 # run --check-only: the Linux driver measures a page's chunks in ascending
 # order, i.e. the enclave of sized.sgxs; both values and the SIGSTRUCT's named.
 t_err "run: sgxs-sign of a reordered file fails EINIT on the driver" 1 \
