@@ -123,8 +123,9 @@ int cmd_append(int argc, char **argv)
 	mode_t out_mode = 0644;
 	if (in_place) {
 		rc = 1;
-		/* As sed -i: keep the file's mode, and refuse a file its mode does not
-		 * let us write (by the mode bits, so root too is refused 0444). */
+		/* Keep the file's mode. A file its mode does not let this user write is
+		 * refused; root may write any file, as Fortanix's sgxs-append (which
+		 * writes in place) does, so root gets a warning instead. */
 		struct stat st;
 		if (stat(input, &st)) {
 			cli_errorf("cannot open '%s': %s", input, strerror(errno));
@@ -137,9 +138,13 @@ int cmd_append(int argc, char **argv)
 		mode_t w = geteuid() == 0 ? (S_IWUSR | S_IWGRP | S_IWOTH)
 			 : geteuid() == st.st_uid ? S_IWUSR : (getegid() == st.st_gid || group_member(st.st_gid)) ? S_IWGRP : S_IWOTH;
 		if (!(st.st_mode & w)) {
-			cli_errorf("'%s' is read-only (mode %04o): append -i does not replace it (make it writable, or use -o)",
-				   input, (unsigned)(st.st_mode & 07777));
-			goto out;
+			if (geteuid() != 0) {
+				cli_errorf("'%s' is read-only (mode %04o): append -i does not replace it (make it writable, or use -o)",
+					   input, (unsigned)(st.st_mode & 07777));
+				goto out;
+			}
+			cli_warn("'%s' is read-only (mode %04o); replacing it as root, as sgxs-append does, and keeping its mode",
+				  input, (unsigned)(st.st_mode & 07777));
 		}
 		out_mode = st.st_mode & 0777;
 		output = input;

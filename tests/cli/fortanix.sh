@@ -133,7 +133,8 @@ t_absent "append: no output after errors" x.sgxs
 cp unsized.sgxs keep.sgxs
 t_err "append -i keeps the input on error" 1 "nope.bin" "$ENSIGN" append -i keep.sgxs -rm cfg.txt -rm nope.bin
 t_cmp "append -i input untouched" keep.sgxs unsized.sgxs
-# -i keeps the file's mode and refuses a file its mode makes read-only (as root too)
+# -i keeps the file's mode; a file its mode makes read-only is refused, except to
+# root, who gets a warning and the mode kept (Fortanix's sgxs-append writes it as root)
 cp unsized.sgxs m600.sgxs; chmod 0600 m600.sgxs
 t_run "append -i mode 0600" 0 "$ENSIGN" append -i m600.sgxs
 t_cmp "append -i mode 0600 bytes" m600.sgxs sized.sgxs
@@ -142,12 +143,25 @@ cp unsized.sgxs m751.sgxs; chmod 0751 m751.sgxs
 t_run "append -i mode 0751" 0 ./sgxs-append -i m751.sgxs
 t_eq "append -i keeps mode 0751" "$(stat -c %a m751.sgxs)" 751
 mkdir rodir; cp unsized.sgxs rodir/ro.sgxs; chmod 0444 rodir/ro.sgxs; chmod 0555 rodir
-t_err "append -i refuses a 0444 file in a read-only directory" 1 "'rodir/ro.sgxs' is read-only \(mode 0444\)" \
-	"$ENSIGN" append -i rodir/ro.sgxs
-t_err "sgxs-append -i refuses it too" 1 "is read-only" ./sgxs-append -i rodir/ro.sgxs -rm cfg.txt
-t_cmp "append -i: read-only file untouched" rodir/ro.sgxs unsized.sgxs
-t_eq "append -i: read-only file keeps 0444" "$(stat -c %a rodir/ro.sgxs)" 444
-t_absent "append -i: no temporary beside the read-only file" rodir/ro.sgxs.x
+if [ "$(id -u)" -eq 0 ]; then
+	t_err "append -i as root: a 0444 file in a read-only directory, with a warning" 0 "'rodir/ro.sgxs' is read-only \(mode 0444\); replacing it as root" \
+		"$ENSIGN" append -i rodir/ro.sgxs
+	t_cmp "append -i as root: read-only file appended" rodir/ro.sgxs sized.sgxs
+	t_eq "append -i as root: read-only file keeps 0444" "$(stat -c %a rodir/ro.sgxs)" 444
+	t_absent "append -i as root: no temporary left" rodir/ro.sgxs.x
+	if command -v setpriv >/dev/null; then
+		d=$(mktemp -d /tmp/ensign-ro.XXXXXX); chmod 0755 "$d"; cp unsized.sgxs "$d/ro.sgxs"; chmod 0444 "$d/ro.sgxs"
+		chown -R 65534:65534 "$d"; cp "$ENSIGN" "$d/ensign"; chmod 0755 "$d/ensign"
+		t_err "append -i as another user refuses its own 0444 file" 1 "is read-only \(mode 0444\): append -i does not replace it" \
+			setpriv --reuid=65534 --regid=65534 --clear-groups "$d/ensign" append -i "$d/ro.sgxs"
+		t_cmp "append -i: refused file untouched" "$d/ro.sgxs" unsized.sgxs
+		rm -rf "$d"
+	fi
+else
+	t_err "append -i refuses a 0444 file in a read-only directory" 1 "'rodir/ro.sgxs' is read-only \(mode 0444\)" \
+		"$ENSIGN" append -i rodir/ro.sgxs
+	t_cmp "append -i: read-only file untouched" rodir/ro.sgxs unsized.sgxs
+fi
 chmod 0755 rodir
 t_err "append -i on a directory" 1 "not a regular file" "$ENSIGN" append -i rodir
 t_run "append -align then file" 0 "$ENSIGN" append unsized.sgxs -rwm cfg.txt -align 65536 -rm cfg.txt -o al.sgxs
