@@ -34,6 +34,11 @@ struct ens_progress {
 	struct ens_sink inner;	/* where pages go */
 	uint64_t done, total, next;
 };
+/* The counting sink's functions (ens_sink_eadd_run knows the page one and
+ * hands runs to the run one, so the inner sink keeps its fast path). */
+int ens_progress_sink_page(void *ctx, const struct ens_page *pg, struct ens_err *err);
+int ens_progress_sink_eadd_run(void *ctx, uint64_t off, uint64_t n, uint64_t flags, const uint8_t *data,
+			       struct ens_err *err);
 /* total_pages may be an estimate. */
 void ens_progress_start(struct ens_progress *p, uint64_t enclave_size, uint64_t total_pages);
 /* The counting sink in front of inner (may be called again with another inner). */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ensign/intel_sdk.h"
+#include "ensign/progress.h"
 #include "ensign/measure.h"
 #include "ensign/util.h"
 
@@ -158,6 +159,8 @@ int ens_intel_stream(const struct ens_intel_elf *e, const uint8_t *meta, size_t 
 	struct ctx *c = calloc(1, sizeof(*c));
 	uint8_t *img = malloc(e->len ? e->len : 1);
 	int rc = -1;
+	struct ens_progress prog;
+	bool progress = false;
 	if (!c || !img) {
 		ens_fail(err, ENS_E_NOMEM, "out of memory");
 		goto out;
@@ -194,6 +197,9 @@ int ens_intel_stream(const struct ens_intel_elf *e, const uint8_t *meta, size_t 
 		c->delta = r.image_address - r.start_address;
 		secs_size = r.size;
 	}
+	ens_progress_start(&prog, secs_size, secs_size / ENS_PAGE_SIZE);
+	progress = true;
+	c->sink = ens_progress_sink(&prog, sink);
 	/* The private copy: the patched bytes are measured, the file keeps the originals. */
 	memcpy(img, e->data, e->len);
 	struct ens_intel_dir pd = h.dirs[ENS_INTEL_DIR_PATCH];
@@ -253,6 +259,8 @@ int ens_intel_stream(const struct ens_intel_elf *e, const uint8_t *meta, size_t 
 	rc = build_contexts(c, tab, tab + n, tab, 0, err);
 	free(tab);
 out:
+	if (progress)
+		ens_progress_finish(&prog);
 	free(img);
 	free(c);
 	return rc;

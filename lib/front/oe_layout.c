@@ -7,6 +7,7 @@
 #include "ensign/measure.h"
 #include "ensign/oe.h"
 #include "ensign/util.h"
+#include "ensign/progress.h"
 #include "oe_internal.h"
 
 #define PG ENS_PAGE_SIZE
@@ -200,6 +201,9 @@ int ens_oe_stream(const struct ens_oe_image *img, const struct ens_oe_props *p, 
 	if (!buf)
 		return ens_fail(err, ENS_E_NOMEM, "out of memory");
 	int rc = -1;
+	struct ens_progress prog;
+	ens_progress_start(&prog, l.secs_size, l.enclave_size / PG);
+	sink = ens_progress_sink(&prog, sink);
 	if (sink->ecreate(sink->ctx, 1, l.secs_size, err) < 0 ||
 	    stream_image(img, patches, np, l.base, sink, buf, err) < 0 ||
 	    stream_relocs(img, &l, sink, buf, err) < 0 ||
@@ -211,6 +215,7 @@ int ens_oe_stream(const struct ens_oe_image *img, const struct ens_oe_props *p, 
 		*lay = l;
 	rc = 0;
 out:
+	ens_progress_finish(&prog);
 	free(buf);
 	return rc;
 }

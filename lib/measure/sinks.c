@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include "ensign/measure.h"
 #include "ensign/page.h"
+#include "ensign/progress.h"
 #include "ensign/sgxs.h"
 #include "ensign/util.h"
 
@@ -181,6 +182,8 @@ int ens_sink_eadd_run(struct ens_sink *s, uint64_t off, uint64_t n, uint64_t fla
 		return check_eadd_run(s->ctx, off, n, flags, data, err);
 	if (s->page == tee_page)
 		return tee_eadd_run(s->ctx, off, n, flags, data, err);
+	if (s->page == ens_progress_sink_page)
+		return ens_progress_sink_eadd_run(s->ctx, off, n, flags, data, err);
 	if (s->page == ens_sgxs_writer_page)
 		return ens_sgxs_writer_eadd_run(s->ctx, off, n, flags, data, err);
 	for (uint64_t i = 0; i < n; i++) {

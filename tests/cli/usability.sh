@@ -224,6 +224,15 @@ t_eq "5: progress lines" "$(tr '\r' '\n' <"$TMP/tty.out" | grep -cE '^ensign: me
 t_eq "5: the line is cleared at the end" "$(grep -c "$(printf '\r\033\\[K')sgx1 " "$TMP/tty.out")" 1
 t_eq "5: the MRENCLAVE is the same" "$(grep -oE 'sgx1 [0-9a-f]{64}' "$TMP/tty.out" | cut -d' ' -f2)" \
 	"$("$ENSIGN" measure "$APP" --heap 16G --memory-model sgx1 2>/dev/null | awk '$1=="sgx1"{print $2}')"
+# Intel SDK and Open Enclave measurements report the same way
+printf '<EnclaveConfiguration><StackMaxSize>0x2000</StackMaxSize><HeapMaxSize>0x400000000</HeapMaxSize><TCSNum>1</TCSNum></EnclaveConfiguration>\n' >"$TMP/big16.xml"
+t_run "5: Intel: progress on a terminal" 0 $PTY "$TMP/tty.out" env ENSIGN_PROGRESS_DELAY=0 "$ENSIGN" sgx_sign sign \
+	-key "$TV/intel-sdk/enclave_private_test_key.pem" -enclave "$TV/intel-sdk/mini_enclave.so" -config "$TMP/big16.xml" -out "$TMP/big16.so"
+t_eq "5: Intel: progress lines" "$(tr '\r' '\n' <"$TMP/tty.out" | grep -cE '^ensign: measuring: [0-9]+ of ~[0-9]+ pages' | awk '{print ($1 > 0)}')" 1
+printf 'Debug=1\nNumHeapPages=4194304\nNumStackPages=4\nNumTCS=1\nProductID=7\nSecurityVersion=3\n' >"$TMP/big16.conf"
+t_run "5: OE: progress on a terminal" 0 $PTY "$TMP/tty.out" env ENSIGN_PROGRESS_DELAY=0 "$ENSIGN" oesign digest \
+	-e "$TOP/tests/oe/tiny_enclave.so" -c "$TMP/big16.conf" -d "$TMP/big16.dig"
+t_eq "5: OE: progress lines" "$(tr '\r' '\n' <"$TMP/tty.out" | grep -cE '^ensign: measuring: [0-9]+ of ~[0-9]+ pages' | awk '{print ($1 > 0)}')" 1
 t_run "5: --quiet on a terminal" 0 $PTY "$TMP/tty.out" env ENSIGN_PROGRESS_DELAY=0 "$ENSIGN" measure "$APP" --heap 16G --memory-model sgx1 --quiet
 t_eq "5: --quiet: no progress" "$(grep -c 'measuring:' "$TMP/tty.out")" 0
 t_run "5: short measurement on a terminal" 0 $PTY "$TMP/tty.out" "$ENSIGN" measure "$APP"
