@@ -29,7 +29,7 @@ static const char usage_inspect[] = "ensign container inspect REF [--json]\n" US
 static const char usage_sign[] =
 	"ensign container sign SRC DST [--key KEY|pkcs11:URI] [--isvsvn N] [--isvprodid N]\n"
 	"            [--production] [--memory-model sgx1|sgx2|all] [--date YYYY-MM-DD]\n"
-	"            [--compression gzip|none] [--sign-command CMD] [--all-platforms]\n" USAGE_TRANSPORT;
+	"            [--compression gzip|none] [--sign-command CMD] [--all-platforms] [--dest-tag TAG]\n" USAGE_TRANSPORT;
 
 /* The argument getopt choked on: inside a cluster of short options ("-key"
  * read as -k -e -y) optind has not moved on, so argv[optind - 1] would be
@@ -334,7 +334,7 @@ static int cmd_inspect(int argc, char **argv)
 
 /* ---- sign */
 
-enum { O_ISVSVN = CLI_OPT_SIGN_END_ + 1, O_ISVPRODID, O_MODEL, O_DATE, O_COMPRESSION, O_ALL_PLATFORMS };
+enum { O_ISVSVN = CLI_OPT_SIGN_END_ + 1, O_ISVPRODID, O_MODEL, O_DATE, O_COMPRESSION, O_ALL_PLATFORMS, O_DEST_TAG };
 
 struct sign_opts {
 	struct cli_app_opts app;	/* isvsvn/isvprodid/xfrm/sign as cli_app_fields wants them */
@@ -343,6 +343,8 @@ struct sign_opts {
 	const char *src, *dst;
 	struct cli_image_opts io;
 	bool all_platforms;
+	const char *dest_tag;
+	char dst_tagged[4800];		/* DST with --dest-tag appended */
 };
 
 struct signed_file {
@@ -362,6 +364,7 @@ static int parse_sign(int argc, char **argv, struct sign_opts *o)
 		{ "date", required_argument, 0, O_DATE },
 		{ "compression", required_argument, 0, O_COMPRESSION },
 		{ "all-platforms", no_argument, 0, O_ALL_PLATFORMS },
+		{ "dest-tag", required_argument, 0, O_DEST_TAG },
 		{ "help", no_argument, 0, 'h' },
 		CLI_SIGN_LONGOPTS,
 		CLI_IMAGE_LONGOPTS,
@@ -413,6 +416,7 @@ static int parse_sign(int argc, char **argv, struct sign_opts *o)
 			break;
 		case O_DATE: o->app.date = optarg; break;
 		case O_ALL_PLATFORMS: o->all_platforms = true; break;
+		case O_DEST_TAG: o->dest_tag = optarg; break;
 		case O_COMPRESSION:
 			if (!strcmp(optarg, "gzip"))
 				o->compression = ENS_OCI_GZIP;
@@ -433,6 +437,25 @@ static int parse_sign(int argc, char **argv, struct sign_opts *o)
 		return cli_usage_error(usage_sign, "SRC and DST expected");
 	o->src = argv[optind];
 	o->dst = argv[optind + 1];
+	if (o->dest_tag) {
+		/* skopeo's spelling: the tag for a DST that names none */
+		struct ens_oci_ref r;
+		struct ens_err rerr = { 0 };
+
+		if (ens_oci_ref_parse(o->dst, &r, &rerr))
+			return cli_error(&rerr), EXIT_USAGE;
+		if (r.transport == ENS_OCI_DOCKER_ARCHIVE)
+			return cli_usage_error(usage_sign, "--dest-tag: a docker-archive: DST takes its tag as FILE:REPO:TAG");
+		if (*r.tag || *r.digest)
+			return cli_usage_error(usage_sign, "--dest-tag '%s': DST '%s' already names %s '%s'", o->dest_tag,
+					       o->dst, *r.tag ? "the tag" : "the digest", *r.tag ? r.tag : r.digest);
+		if ((size_t)snprintf(o->dst_tagged, sizeof o->dst_tagged, "%s:%s", o->dst, o->dest_tag) >=
+		    sizeof o->dst_tagged)
+			return cli_usage_error(usage_sign, "--dest-tag: DST and tag are too long");
+		if (ens_oci_ref_parse(o->dst_tagged, &r, &rerr) || strcmp(r.tag, o->dest_tag))
+			return cli_usage_error(usage_sign, "--dest-tag: '%s' is not a tag", o->dest_tag);
+		o->dst = o->dst_tagged;
+	}
 	cli_image_opts_ready(&o->io);
 	if (cli_sign_is_step1(&o->app.sign) || o->app.sign.signature || o->app.sign.pubkey || o->app.sign.unsigned_in)
 		return cli_usage_error(usage_sign, "two-step signing is not available for images (one signature per"

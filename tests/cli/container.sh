@@ -93,6 +93,15 @@ t_run "sign again" 0 "$ENSIGN" container sign oci:img oci:oall2:v1 --key "$KEY" 
 t_cmp "same index.json" oall2/index.json oall/index.json
 
 # --- one memory model
+# --dest-tag (skopeo's spelling) tags a DST that names no tag; same image as DST:TAG
+t_run "sign --dest-tag" 0 "$ENSIGN" container sign oci:img oci:odt --dest-tag v9 --key "$KEY" --memory-model all --date $D --isvsvn 7
+t_eq "--dest-tag: the tag written" "$(grep -c '^tag v9$' "$TMP/out")" 1
+t_eq "--dest-tag: same manifest as DST:TAG" "$(grep '^manifest ' "$TMP/out")" "$("$ENSIGN" container sign oci:img oci:odt2:v9 --key "$KEY" --memory-model all --date $D --isvsvn 7 2>/dev/null | grep '^manifest ')"
+t_run "--dest-tag: umoci unpacks it under that tag" 0 umoci unpack --rootless --image odt:v9 udt
+t_err "--dest-tag with a DST that names a tag" 2 "DST 'oci:odt:v1' already names the tag 'v1'" \
+	"$ENSIGN" container sign oci:img oci:odt:v1 --dest-tag v9 --key "$KEY" --date $D
+t_err "--dest-tag that is not a registry tag" 2 "is not a tag|has a character" \
+	"$ENSIGN" container sign oci:img docker://127.0.0.1:1/app/x --dest-tag 'v$1' --key "$KEY" --date $D
 t_run "sign sgx2" 0 "$ENSIGN" container sign oci:img oci:o2 --key "$KEY" --memory-model sgx2 --date $D
 t_run "unpack sgx2" 0 umoci unpack --rootless --image o2:latest u2
 t_run "verify sgx2" 0 "$ENSIGN" verify u2/rootfs/opt/app/hello
