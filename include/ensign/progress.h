@@ -39,6 +39,8 @@ struct ens_progress {
 int ens_progress_sink_page(void *ctx, const struct ens_page *pg, struct ens_err *err);
 int ens_progress_sink_eadd_run(void *ctx, uint64_t off, uint64_t n, uint64_t flags, const uint8_t *data,
 			       struct ens_err *err);
+/* For a reader that counts pages itself: done so far, and a new estimate. */
+void ens_progress_update(struct ens_progress *p, uint64_t done, uint64_t total_pages);
 /* total_pages may be an estimate. */
 void ens_progress_start(struct ens_progress *p, uint64_t enclave_size, uint64_t total_pages);
 /* The counting sink in front of inner (may be called again with another inner). */

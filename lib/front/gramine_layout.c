@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "ensign/gramine.h"
+#include "ensign/progress.h"
 #include "ensign/measure.h"
 #include "ensign/util.h"
 
@@ -109,21 +110,19 @@ static int page(struct out *o, uint64_t addr, uint64_t flags, const uint8_t *dat
 	return o->sink->page(o->sink->ctx, &pg, o->err);
 }
 
-/* 'count' zero pages from addr. */
+/* Zero pages from addr: EADD-only runs (the heap: 16.7 M pages at 64 GiB) go
+ * to the sink as one run (ens_sink_eadd_run), measured ones page by page. */
 static int zeros(struct out *o, uint64_t addr, uint64_t bytes, uint64_t flags, bool measured)
 {
-	/* EADD-only runs (the heap: 16.7 M pages at 64 GiB) go one page at a
-	 * time through the sink; the measurement engine has no "N EADD-only
-	 * pages" call yet (issue 14). */
-	struct ens_page pg = { .secinfo_flags = flags, .eextend_mask = measured ? 0xffff : 0, .added = true };
-	int (*fn)(void *, const struct ens_page *, struct ens_err *) = o->sink->page;
-	void *ctx = o->sink->ctx;
+	struct ens_page pg = { .secinfo_flags = flags, .eextend_mask = 0xffff, .added = true };
 
 	if (bytes && (addr >= o->E || bytes > o->E - addr))
 		return page(o, o->E, flags, NULL, measured);	/* the "outside the enclave" error */
+	if (!measured)
+		return ens_sink_eadd_run(o->sink, addr, bytes / PG, flags, NULL, o->err);
 	for (uint64_t a = addr; a < addr + bytes; a += PG) {
 		pg.offset = a;
-		if (fn(ctx, &pg, o->err))
+		if (o->sink->page(o->sink->ctx, &pg, o->err))
 			return -1;
 	}
 	return 0;
@@ -163,6 +162,7 @@ int ens_gr_stream(const struct ens_gr_layout_in *in, struct ens_gr_pal *pal, str
 {
 	struct layout l;
 	struct out o = { .sink = sink, .err = err };
+	struct ens_progress prog;
 	uint8_t *buf;
 	int rc = -1;
 
@@ -174,6 +174,8 @@ int ens_gr_stream(const struct ens_gr_layout_in *in, struct ens_gr_pal *pal, str
 		return ens_fail(err, ENS_E_NOMEM, "out of memory");
 	if (rep && rep->memory)
 		rep->memory(rep->ctx);
+	ens_progress_start(&prog, l.E, l.E / PG);
+	o.sink = sink = ens_progress_sink(&prog, sink);
 	if (sink->ecreate(sink->ctx, (uint32_t)(ENS_GR_SSA_FRAME_SIZE / PG), l.E, err))
 		goto out;
 
@@ -261,25 +263,9 @@ int ens_gr_stream(const struct ens_gr_layout_in *in, struct ens_gr_pal *pal, str
 	}
 	rc = 0;
 out:
+	ens_progress_finish(&prog);
 	free(buf);
 	return rc;
-}
-
-/* The measurement sink, with EADD-only pages (the heap) recorded by the
- * engine's EADD call directly. */
-static int gr_measure_ecreate(void *ctx, uint32_t ssa, uint64_t size, struct ens_err *err)
-{
-	ens_measure_ecreate(ctx, ssa, size);
-	return 0;
-}
-
-static int gr_measure_page(void *ctx, const struct ens_page *pg, struct ens_err *err)
-{
-	if (pg->eextend_mask)
-		ens_measure_page(ctx, pg->offset, pg->secinfo_flags, pg->data, pg->eextend_mask);
-	else
-		ens_measure_eadd(ctx, pg->offset, pg->secinfo_flags);
-	return 0;
 }
 
 int ens_gr_mrenclave(const struct ens_gr_layout_in *in, struct ens_gr_pal *pal, const struct ens_gr_report *rep,
@@ -292,7 +278,7 @@ int ens_gr_mrenclave(const struct ens_gr_layout_in *in, struct ens_gr_pal *pal, 
 	if (!m)
 		return ens_fail(err, ENS_E_NOMEM, "out of memory");
 	if (ens_measure_init(m, err) == 0) {
-		sink = (struct ens_sink){ .ctx = m, .ecreate = gr_measure_ecreate, .page = gr_measure_page };
+		ens_sink_measure(&sink, m);
 		if (ens_gr_stream(in, pal, &sink, rep, err) == 0 && ens_measure_final(m, mrenclave, err) == 0)
 			rc = 0;
 		ens_measure_free(m);

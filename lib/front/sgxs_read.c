@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <openssl/evp.h>
 #include "ensign/measure.h"
+#include "ensign/progress.h"
 #include "ensign/sgxs.h"
 #include "ensign/util.h"
 
@@ -222,7 +224,10 @@ static int hash_fd(int fd, const char *name, uint8_t mr[32], struct ens_sgxs_sum
 	size_t len = 0, pos = 0, run = 0;
 	uint64_t at = 0, size = 0, page = 0, last_eadd = 0;
 	uint16_t seen = 0;
-	bool have_header = false, pending = false, eof = false;
+	bool have_header = false, pending = false, eof = false, progress = false;
+	struct ens_progress prog;
+	struct stat fst;
+	uint64_t file_size = fstat(fd, &fst) == 0 && fst.st_size > 0 ? (uint64_t)fst.st_size : 0;
 	int rc = -1;
 
 	memset(sum, 0, sizeof *sum);
@@ -235,6 +240,15 @@ static int hash_fd(int fd, const char *name, uint8_t mr[32], struct ens_sgxs_sum
 		/* Refill: hash what is parsed, keep the partial record, read more. */
 		if (len - pos < 320 && !eof) {
 			size_t tail = len - pos, base = (size_t)(at & 4095);
+			/* progress in pages (EADD records), the total estimated from the
+			 * share of the file read so far */
+			if (have_header && size && at && file_size) {
+				if (!progress)
+					ens_progress_start(&prog, size, 0);
+				progress = true;
+				ens_progress_update(&prog, sum->n_eadd,
+						    (uint64_t)((double)sum->n_eadd * (double)file_size / (double)at));
+			}
 			hupdate(&h, buf + run, pos - run);
 			memmove(buf + base, buf + pos, tail);
 			pos = run = base;
@@ -442,6 +456,8 @@ ecreate_ok:
 	}
 	rc = 0;
 out:
+	if (progress)
+		ens_progress_finish(&prog);
 	EVP_MD_CTX_free(h.sha);
 	free(buf);
 	return rc;

@@ -64,6 +64,17 @@ int ens_progress_sink_eadd_run(void *ctx, uint64_t off, uint64_t n, uint64_t fla
 	return 0;
 }
 
+void ens_progress_update(struct ens_progress *p, uint64_t done, uint64_t total_pages)
+{
+	p->done = done;
+	p->total = total_pages;
+	if (done >= p->next) {
+		p->next = done + REPORT_EVERY;
+		if (hook && hook->pages)
+			hook->pages(hook_arg, done, total_pages);
+	}
+}
+
 void ens_progress_start(struct ens_progress *p, uint64_t enclave_size, uint64_t total_pages)
 {
 	p->done = 0;

@@ -233,6 +233,16 @@ printf 'Debug=1\nNumHeapPages=4194304\nNumStackPages=4\nNumTCS=1\nProductID=7\nS
 t_run "5: OE: progress on a terminal" 0 $PTY "$TMP/tty.out" env ENSIGN_PROGRESS_DELAY=0 "$ENSIGN" oesign digest \
 	-e "$TOP/tests/oe/tiny_enclave.so" -c "$TMP/big16.conf" -d "$TMP/big16.dig"
 t_eq "5: OE: progress lines" "$(tr '\r' '\n' <"$TMP/tty.out" | grep -cE '^ensign: measuring: [0-9]+ of ~[0-9]+ pages' | awk '{print ($1 > 0)}')" 1
+mkdir -p "$TMP/gr5" && cp "$TV/gramine/cases/v05-64g/input/"* "$TMP/gr5/"
+t_run "5: Gramine: progress on a terminal" 0 $PTY "$TMP/tty.out" env -C "$TMP/gr5" ENSIGN_PROGRESS_DELAY=0 "$ENSIGN" measure \
+	app.manifest --libpal "$TV/gramine/common/pal-a.so"
+t_eq "5: Gramine: progress lines" "$(tr '\r' '\n' <"$TMP/tty.out" | grep -cE '^ensign: measuring: [0-9]+ of ~[0-9]+ pages' | awk '{print ($1 > 0)}')" 1
+t_eq "5: Gramine: the MRENCLAVE is v05's" "$(grep -c b4a30d402e8f638bbe0f925c11d8f050e67deb226f30029f4ef27d4b1bb7dae0 "$TMP/tty.out")" 1
+"$ENSIGN" elf2sgxs "$TV/fortanix/t.elf" -H 0x40000000 -S 0x20000 -t 4 -o "$TMP/h1.sgxs" 2>/dev/null
+t_run "5: SGXS: progress on a terminal" 0 $PTY "$TMP/tty.out" env ENSIGN_PROGRESS_DELAY=0 "$ENSIGN" measure "$TMP/h1.sgxs"
+t_eq "5: SGXS: progress lines" "$(tr '\r' '\n' <"$TMP/tty.out" | grep -cE '^ensign: measuring: [0-9]+ of ~[0-9]+ pages' | awk '{print ($1 > 0)}')" 1
+t_eq "5: SGXS: the MRENCLAVE is the file's SHA-256" "$(grep -c "$(openssl dgst -sha256 -r "$TMP/h1.sgxs" | cut -c1-64)" "$TMP/tty.out")" 1
+rm -f "$TMP/h1.sgxs"
 t_run "5: --quiet on a terminal" 0 $PTY "$TMP/tty.out" env ENSIGN_PROGRESS_DELAY=0 "$ENSIGN" measure "$APP" --heap 16G --memory-model sgx1 --quiet
 t_eq "5: --quiet: no progress" "$(grep -c 'measuring:' "$TMP/tty.out")" 0
 t_run "5: short measurement on a terminal" 0 $PTY "$TMP/tty.out" "$ENSIGN" measure "$APP"
