@@ -7,32 +7,6 @@
 #include "ensign/toml.h"
 #include "fuzz_common.h"
 
-static bool same_content(const struct ens_toml *a, const struct ens_toml *b)
-{
-	if (a->kind != b->kind)
-		return false;
-	if (a->kind == ENS_TOML_TABLE) {
-		if (a->u.tab.n != b->u.tab.n)
-			return false;
-		for (size_t i = 0; i < a->u.tab.n; i++) {
-			const struct ens_toml *y = ens_toml_get_len(b, a->u.tab.e[i].key, a->u.tab.e[i].key_len);
-
-			if (!y || !same_content(a->u.tab.e[i].val, y))
-				return false;
-		}
-		return true;
-	}
-	if (a->kind == ENS_TOML_ARRAY) {
-		if (a->u.arr.n != b->u.arr.n)
-			return false;
-		for (size_t i = 0; i < a->u.arr.n; i++)
-			if (!same_content(a->u.arr.items[i], b->u.arr.items[i]))
-				return false;
-		return true;
-	}
-	return ens_toml_equal(a, b);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ens_err err = { 0 };
@@ -53,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!w1 || strlen(w1) != l1 || (l1 && w1[l1 - 1] != '\n'))
 		abort();
 	t1 = ens_toml_parse(w1, l1, &err, NULL, NULL);
-	if (!t1 || !same_content(t, t1))
+	if (!t1 || !ens_toml_same_content(t, t1))
 		abort();
 	w2 = ens_toml_write(t1, &l2, &err);
 	if (!w2 || l2 != l1 || memcmp(w1, w2, l1))

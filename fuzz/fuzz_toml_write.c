@@ -150,32 +150,6 @@ static struct ens_toml *build(struct in *in, unsigned depth)
 	}
 }
 
-static bool same_content(const struct ens_toml *a, const struct ens_toml *b)
-{
-	if (a->kind != b->kind)
-		return false;
-	if (a->kind == ENS_TOML_TABLE) {
-		if (a->u.tab.n != b->u.tab.n)
-			return false;
-		for (size_t i = 0; i < a->u.tab.n; i++) {
-			const struct ens_toml *y = ens_toml_get_len(b, a->u.tab.e[i].key, a->u.tab.e[i].key_len);
-
-			if (!y || !same_content(a->u.tab.e[i].val, y))
-				return false;
-		}
-		return true;
-	}
-	if (a->kind == ENS_TOML_ARRAY) {
-		if (a->u.arr.n != b->u.arr.n)
-			return false;
-		for (size_t i = 0; i < a->u.arr.n; i++)
-			if (!same_content(a->u.arr.items[i], b->u.arr.items[i]))
-				return false;
-		return true;
-	}
-	return ens_toml_equal(a, b);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct in in = { data, size, 0 };
@@ -199,7 +173,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fprintf(stderr, "written text does not parse: %s\n%s", err.msg, w1);
 		abort();
 	}
-	if (!same_content(root, back)) {
+	if (!ens_toml_same_content(root, back)) {
 		fprintf(stderr, "written text reads back as other content:\n%s", w1);
 		abort();
 	}

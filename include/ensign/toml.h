@@ -123,6 +123,9 @@ bool ens_toml_is_aot(const struct ens_toml *a);
 /* Same tree: same kinds, keys in the same order, same values (floats
  * compared bitwise, all NaNs equal). */
 bool ens_toml_equal(const struct ens_toml *a, const struct ens_toml *b);
+/* The same content, table keys in any order (Python dict equality): what a
+ * written and re-read tree keeps, since the writer puts scalars first. */
+bool ens_toml_same_content(const struct ens_toml *a, const struct ens_toml *b);
 
 /* Parse a document (need not be NUL-terminated). On error: NULL, err->code
  * ENS_E_FORMAT (or ENS_E_NOMEM) and err->msg like tomli's, e.g.

@@ -782,3 +782,32 @@ bool ens_toml_equal(const struct ens_toml *a, const struct ens_toml *b)
 		return dt_equal(a->kind, &a->u.dt, &b->u.dt);
 	}
 }
+
+/* Python's dict equality: table keys in any order, arrays in order. */
+bool ens_toml_same_content(const struct ens_toml *a, const struct ens_toml *b)
+{
+	if (!a || !b)
+		return a == b;
+	if (a->kind != b->kind)
+		return false;
+	if (a->kind == ENS_TOML_TABLE) {
+		if (a->u.tab.n != b->u.tab.n)
+			return false;
+		for (size_t i = 0; i < a->u.tab.n; i++) {
+			const struct ens_toml *y = ens_toml_get_len(b, a->u.tab.e[i].key, a->u.tab.e[i].key_len);
+
+			if (!y || !ens_toml_same_content(a->u.tab.e[i].val, y))
+				return false;
+		}
+		return true;
+	}
+	if (a->kind == ENS_TOML_ARRAY) {
+		if (a->u.arr.n != b->u.arr.n)
+			return false;
+		for (size_t i = 0; i < a->u.arr.n; i++)
+			if (!ens_toml_same_content(a->u.arr.items[i], b->u.arr.items[i]))
+				return false;
+		return true;
+	}
+	return ens_toml_equal(a, b);
+}
