@@ -48,8 +48,6 @@ static bool probe_sigstruct(const char *path, const uint8_t *h, size_t n, uint64
 	return size == ENS_SIGSTRUCT_SIZE;
 }
 
-enum { GRAMINE_ROW = 4 };
-
 static const struct cli_format formats[] = {
 	{ .name = "sgxs", .probe = probe_sgxs, .measure = cli_sgxs_measure, .info = cli_sgxs_info,
 	  .verify = cli_sgxs_verify, .mrenclave = cli_sgxs_mrenclave },
@@ -83,13 +81,6 @@ const struct cli_format *cli_format_detect(const char *path, struct ens_err *err
 	const char *what = "an enclave ensign reads (SGXS, SIGSTRUCT, application, Intel SDK or Open Enclave"
 			   " enclave, Gramine manifest, package)";
 
-	/* a Gramine manifest is TOML text, which the kind probe would refuse as text */
-	if ((f = fopen(path, "rb"))) {
-		n = fread(head, 1, sizeof head, f);
-		fclose(f);
-		if (fmt_gramine_probe(path, head, n, 0))
-			return &formats[GRAMINE_ROW];
-	}
 	if (ens_probe_expect(path, ~refused, what, err))
 		return NULL;
 	f = fopen(path, "rb");
@@ -102,7 +93,6 @@ const struct cli_format *cli_format_detect(const char *path, struct ens_err *err
 	}
 	n = fread(head, 1, sizeof head, f);
 	fclose(f);
-	_Static_assert(GRAMINE_ROW < sizeof formats / sizeof formats[0], "row index");
 	for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
 		if (formats[i].probe(path, head, n, (uint64_t)st.st_size))
 			return &formats[i];

@@ -32,6 +32,7 @@ enum ens_kind {
 	ENS_K_JSON,
 	ENS_K_TEXT,
 	ENS_K_ARCHIVE,		/* tar, gzip, xz, zstd, bzip2, zip, ar, cpio */
+	ENS_K_GRAMINE_MANIFEST,	/* text named *.manifest or *.manifest.sgx (TOML) */
 	ENS_K_COUNT_
 };
 #define ENS_KBIT(k) (1ull << (k))

@@ -176,6 +176,13 @@ static void probe_elf(int fd, const uint8_t *h, size_t n, struct ens_probe *p)
 	elf_end(elf);
 }
 
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && !strcmp(s + n - k, suffix);
+}
+
 int ens_probe_file(const char *path, struct ens_probe *p, struct ens_err *err)
 {
 	uint8_t head[4096], tail[8];
@@ -211,6 +218,11 @@ int ens_probe_file(const char *path, struct ens_probe *p, struct ens_err *err)
 		ens_probe_bytes(head, (size_t)n, (uint64_t)st.st_size, tail, p);
 	if (p->kind >= ENS_K_ELF_EXEC && p->kind <= ENS_K_ELF_OTHER)
 		probe_elf(fd, head, (size_t)n, p);
+	/* TOML says nothing in its first bytes ("[libos]" even reads as JSON):
+	 * Gramine's manifests are known by their names, as gramine-sgx-sign's are */
+	if ((p->kind == ENS_K_TEXT || p->kind == ENS_K_JSON) &&
+	    (ends_with(path, ".manifest") || ends_with(path, ".manifest.sgx")))
+		p->kind = ENS_K_GRAMINE_MANIFEST;
 	close(fd);
 	return 0;
 }
@@ -240,6 +252,7 @@ const char *ens_kind_name(const struct ens_probe *p)
 		[ENS_K_JSON] = "a JSON text file",
 		[ENS_K_TEXT] = "a text file",
 		[ENS_K_ARCHIVE] = "an archive",
+		[ENS_K_GRAMINE_MANIFEST] = "a Gramine manifest",
 	};
 	static const char *const archives[][2] = {
 		{ "tar", "a tar archive" }, { "gzip", "a gzip-compressed file" }, { "xz", "an xz-compressed file" },
@@ -280,6 +293,7 @@ const char *ens_kind_hint(enum ens_kind k)
 	case ENS_K_JSON: return "a package's config.json goes to `ensign package --config`";
 	case ENS_K_TEXT: return "ensign reads built enclaves and applications: build it first";
 	case ENS_K_ARCHIVE: return "unpack it first";
+	case ENS_K_GRAMINE_MANIFEST: return "sign it with `ensign gramine-sgx-sign` or `ensign sign APP.manifest --libpal P`";
 	default: return "";
 	}
 }

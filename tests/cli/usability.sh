@@ -243,6 +243,12 @@ t_run "5: SGXS: progress on a terminal" 0 $PTY "$TMP/tty.out" env ENSIGN_PROGRES
 t_eq "5: SGXS: progress lines" "$(tr '\r' '\n' <"$TMP/tty.out" | grep -cE '^ensign: measuring: [0-9]+ of ~[0-9]+ pages' | awk '{print ($1 > 0)}')" 1
 t_eq "5: SGXS: the MRENCLAVE is the file's SHA-256" "$(grep -c "$(openssl dgst -sha256 -r "$TMP/h1.sgxs" | cut -c1-64)" "$TMP/tty.out")" 1
 rm -f "$TMP/h1.sgxs"
+# a Gramine manifest is known by its name, also when it opens with a table ("[libos]" reads like JSON)
+printf '[libos]\nentrypoint = "/bin/x"\n' >"$TMP/j.manifest"
+t_err "3: a Gramine manifest given as SGXS is named as one" 1 "'[^']*j.manifest' is a Gramine manifest, not an SGXS file: sign it with .ensign gramine-sgx-sign." \
+	"$ENSIGN" sgxs-sign --key "$TV/core/ensign-debug-key.pem" "$TMP/j.manifest" "$TMP/j.sig"
+t_err "3: measure reads a manifest that opens with a table as Gramine" 1 "loader.entrypoint.uri: FileNotFoundError" \
+	"$ENSIGN" measure "$TMP/j.manifest" --libpal "$TV/gramine/common/pal-a.so"
 t_run "5: --quiet on a terminal" 0 $PTY "$TMP/tty.out" env ENSIGN_PROGRESS_DELAY=0 "$ENSIGN" measure "$APP" --heap 16G --memory-model sgx1 --quiet
 t_eq "5: --quiet: no progress" "$(grep -c 'measuring:' "$TMP/tty.out")" 0
 t_run "5: short measurement on a terminal" 0 $PTY "$TMP/tty.out" "$ENSIGN" measure "$APP"
